@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary>The verbs of the <c>transfer</c> command, in the order help lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

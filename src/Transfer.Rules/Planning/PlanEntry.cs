@@ -1,0 +1,35 @@
+namespace Transfer.Rules.Planning;
+
+/// <summary>
+/// One line of a <see cref="TransferPlan"/>: for a target tensor, where its value comes from and why; for an
+/// unused source tensor, that nothing took it.
+/// </summary>
+public sealed record PlanEntry
+{
+    /// <summary>The target key; null only for <see cref="EntryStatus.Unused"/> entries.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>The source key the target was matched to, if any.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What happens to this tensor.</summary>
+    public required EntryStatus Status { get; init; }
+
+    /// <summary>Why a tensor is skipped or missing (<c>shape_mismatch</c>, <c>excluded</c>, <c>no_source</c>…).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The strategy or rule that matched the source to the target (<c>name</c>, <c>suffix</c>…).</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>The source tensor's shape, when there is a source.</summary>
+    public IReadOnlyList<long>? SourceShape { get; init; }
+
+    /// <summary>The target tensor's shape, when there is a target.</summary>
+    public IReadOnlyList<long>? TargetShape { get; init; }
+
+    /// <summary>The source tensor's dtype, when there is a source.</summary>
+    public string? SourceDtype { get; init; }
+
+    /// <summary>The target tensor's dtype, when there is a target.</summary>
+    public string? TargetDtype { get; init; }
+}

@@ -1,0 +1,21 @@
+using TorchSharp;
+
+namespace Transfer;
+
+/// <summary>Picks the device to compute on, so no caller hard-codes CPU or CUDA.</summary>
+public static class DeviceChoice
+{
+    /// <summary>
+    /// Resolves a device name: <c>auto</c> (or null) means <c>cuda</c> when a CUDA device is available and
+    /// <c>cpu</c> otherwise; any other value is passed to TorchSharp as it is (<c>cpu</c>, <c>cuda:1</c>).
+    /// </summary>
+    public static torch.Device Resolve(string? name = "auto")
+    {
+        if (string.IsNullOrEmpty(name) || name == "auto")
+        {
+            return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        }
+
+        return torch.device(name);
+    }
+}
