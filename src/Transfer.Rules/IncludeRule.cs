@@ -1,0 +1,25 @@
+namespace Transfer.Rules;
+
+/// <summary>
+/// The only target keys that may load; every other target entry says <c>excluded</c>. Use it to take just a backbone from a checkpoint.
+/// </summary>
+public sealed record IncludeRule : ITargetRule
+{
+    private readonly GlobSet _globs;
+
+    /// <summary>Creates the rule from keys or globs; throws <see cref="Errors.RuleConfigException"/> when empty.</summary>
+    public IncludeRule(params IReadOnlyList<string> patterns)
+    {
+        Patterns = GlobSet.Check("include", patterns);
+        _globs = new GlobSet(Patterns);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Patterns { get; }
+
+    /// <inheritdoc />
+    public bool Matches(string targetKey) => _globs.Matches(targetKey);
+
+    /// <inheritdoc />
+    public string Describe() => "include " + RuleText.Patterns(Patterns);
+}

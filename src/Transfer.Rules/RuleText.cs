@@ -1,0 +1,24 @@
+namespace Transfer.Rules;
+
+/// <summary>How rules quote their arguments in descriptions.</summary>
+internal static class RuleText
+{
+    public static string Patterns(IReadOnlyList<string> patterns) =>
+        patterns.Count == 1 ? $"'{patterns[0]}'" : "[" + string.Join(", ", patterns.Select(p => $"'{p}'")) + "]";
+
+    public static string Name(ShapePolicy policy) => policy switch
+    {
+        ShapePolicy.Skip => "skip",
+        ShapePolicy.Error => "error",
+        _ => "slice",
+    };
+
+    public static string Name(DTypePolicy policy) => policy == DTypePolicy.Cast ? "cast" : "error";
+
+    public static string Name(MatchStrategy strategy) => strategy switch
+    {
+        MatchStrategy.Name => "name",
+        MatchStrategy.Suffix => "suffix",
+        _ => "structural",
+    };
+}
