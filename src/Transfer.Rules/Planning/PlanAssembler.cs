@@ -16,7 +16,6 @@ internal static class PlanAssembler
         bool[] named = new bool[table.Source.Count];
         long loadedElements = 0, targetElements = 0;
         int loaded = 0, partial = 0, skipped = 0, missing = 0;
-        bool[] requiredHit = new bool[rules.Required.Count];
 
         for (int t = 0; t < table.Target.Count; t++)
         {
@@ -38,7 +37,7 @@ internal static class PlanAssembler
                 default: missing++; break;
             }
 
-            CheckRequired(rules, entry, requiredHit, problems);
+            CheckRequired(rules, entry, problems);
         }
 
         int unused = 0;
@@ -55,11 +54,14 @@ internal static class PlanAssembler
             }
         }
 
-        for (int r = 0; r < rules.Required.Count; r++)
+        foreach (RequiredRule rule in rules.Required)
         {
-            if (!requiredHit[r])
+            foreach (string pattern in rule.Patterns)
             {
-                problems.Add(new PlanProblem(null, $"{rules.Required[r].Describe()} matches no target key."));
+                if (!MatchesAnyTarget(table, pattern))
+                {
+                    problems.Add(new PlanProblem(null, $"required '{pattern}' matches no target key."));
+                }
             }
         }
 
@@ -173,19 +175,19 @@ internal static class PlanAssembler
         return rules.ShapeMismatch;
     }
 
-    private static void CheckRequired(RuleSet rules, PlanEntry entry, bool[] requiredHit, List<PlanProblem> problems)
+    private static bool MatchesAnyTarget(MatchTable table, string pattern)
     {
-        bool required = false;
-        for (int r = 0; r < rules.Required.Count; r++)
+        if (pattern.AsSpan().IndexOfAny('*', '?') < 0)
         {
-            if (rules.Required[r].Matches(entry.Target!))
-            {
-                requiredHit[r] = true;
-                required = true;
-            }
+            return table.TargetIndex.ContainsKey(pattern);
         }
 
-        if (required && entry.Status is not (EntryStatus.Loaded or EntryStatus.Partial))
+        return table.Target.Any(t => GlobSet.Glob(pattern, t.Name));
+    }
+
+    private static void CheckRequired(RuleSet rules, PlanEntry entry, List<PlanProblem> problems)
+    {
+        if (rules.Required.Any(r => r.Matches(entry.Target!)) && entry.Status is not (EntryStatus.Loaded or EntryStatus.Partial))
         {
             string status = entry.Status == EntryStatus.Skipped ? "skipped" : "missing";
             problems.Add(new PlanProblem(entry.Target, $"{entry.Target}: required but {status} ({entry.Reason})."));
