@@ -124,6 +124,8 @@ public static class RuleSetYaml
                 case "rules":
                     ReadRules(value as YamlSequenceNode ?? throw Error(file, value, "rules must be a list, each item one rule such as '- strip_prefix: module.'."), file, builder);
                     break;
+                case "shape_mismatch" when value is YamlScalarNode { Value: "slice" }:
+                    throw Error(file, value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
                 case "shape_mismatch":
                     builder.ShapeMismatch(Choice(file, value, "shape_mismatch", ["skip", "error"]) == "skip" ? ShapePolicy.Skip : ShapePolicy.Error);
                     break;
