@@ -89,6 +89,7 @@ public sealed class RuleSetYamlTests
         { "rules: strip_prefix\n", "r.yaml:1:8: rules must be a list, each item one rule such as '- strip_prefix: module.'." },
         { "just text\n", "r.yaml:1:1: expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules." },
         { "rules: [\n", "r.yaml:2:1: not valid YAML: While parsing a node, did not find expected node content." },
+        { "match: name\nmatch: suffix\n", "r.yaml:2:1: not valid YAML: Duplicate key match" },
         { "a: 1\n---\nb: 2\n", "r.yaml:3:1: a rule file holds one YAML document, but this is a second one." },
     };
 
