@@ -23,6 +23,8 @@ internal sealed class MatchTable
         }
 
         HashSet<string> sourceNames = new(source.Count, StringComparer.Ordinal);
+        string[] descriptions = rules.KeyRules.Select(r => r.Describe()).ToArray();
+        Dictionary<(string, int), string> chains = [];
         MappedKey = new string[source.Count];
         HowMapped = new string[source.Count];
         for (int s = 0; s < source.Count; s++)
@@ -33,7 +35,7 @@ internal sealed class MatchTable
                 throw new ArgumentException($"The source has two tensors named '{name}'.", nameof(source));
             }
 
-            (MappedKey[s], HowMapped[s]) = MapKey(name, rules.KeyRules);
+            (MappedKey[s], HowMapped[s]) = MapKey(name, rules.KeyRules, descriptions, chains);
         }
 
         Chosen = new int[target.Count];
@@ -118,15 +120,34 @@ internal sealed class MatchTable
         SourceTaken[s] = true;
     }
 
-    private static (string Key, string How) MapKey(string key, IReadOnlyList<IKeyRule> keyRules)
+    /// <summary>
+    /// Runs the key rules; the "how" text of each chain of rules is built once and shared (<paramref name="chains"/>),
+    /// so a hundred thousand keys renamed alike cost no string building.
+    /// </summary>
+    private static (string Key, string How) MapKey(
+        string key, IReadOnlyList<IKeyRule> keyRules, string[] descriptions, Dictionary<(string, int), string> chains)
     {
         string? how = null;
-        foreach (IKeyRule rule in keyRules)
+        for (int r = 0; r < keyRules.Count; r++)
         {
-            string mapped = rule.Map(key);
+            string mapped = keyRules[r].Map(key);
             if (!string.Equals(mapped, key, StringComparison.Ordinal))
             {
-                how = how is null ? rule.Describe() : how + " + " + rule.Describe();
+                if (how is null)
+                {
+                    how = descriptions[r];
+                }
+                else if (!chains.TryGetValue((how, r), out string? chain))
+                {
+                    chain = how + " + " + descriptions[r];
+                    chains[(how, r)] = chain;
+                    how = chain;
+                }
+                else
+                {
+                    how = chain;
+                }
+
                 key = mapped;
             }
         }

@@ -114,31 +114,42 @@ internal static class PlanAssembler
         }
 
         TensorSpec source = table.Source[chosen];
-        PlanEntry matched = bare with
+        (EntryStatus status, string? reason, long elements) = JudgeMatch(table, t, source, target, problems);
+        PlanEntry matched = new()
         {
+            Target = target.Name,
             Source = source.Name,
+            Status = status,
+            Reason = reason,
             Rule = table.MatchedBy[t],
+            Cast = status != EntryStatus.Skipped && source.DType != target.DType,
             SourceShape = source.Shape,
+            TargetShape = target.Shape,
             SourceDtype = source.DType,
-            Status = EntryStatus.Skipped,
+            TargetDtype = target.DType,
         };
+        return (matched, elements);
+    }
 
+    /// <summary>What becomes of a target that found its source: excluded, dtype policy, shape policy.</summary>
+    private static (EntryStatus Status, string? Reason, long LoadedElements) JudgeMatch(
+        MatchTable table, int t, TensorSpec source, TensorSpec target, List<PlanProblem> problems)
+    {
         if (table.Excluded[t])
         {
-            return (matched with { Reason = "excluded" }, 0);
+            return (EntryStatus.Skipped, "excluded", 0);
         }
 
         if (source.DType != target.DType && table.Rules.DTypeMismatch == DTypePolicy.Error)
         {
             problems.Add(new PlanProblem(target.Name,
                 $"{target.Name}: dtype {source.DType} in the source but {target.DType} in the target (dtype_mismatch: error)."));
-            return (matched with { Reason = "dtype_mismatch" }, 0);
+            return (EntryStatus.Skipped, "dtype_mismatch", 0);
         }
 
-        matched = matched with { Cast = source.DType != target.DType };
         if (source.SameShape(target))
         {
-            return (matched with { Status = EntryStatus.Loaded }, target.ElementCount);
+            return (EntryStatus.Loaded, null, target.ElementCount);
         }
 
         ShapePolicy policy = PolicyFor(table.Rules, target.Name);
@@ -156,10 +167,10 @@ internal static class PlanAssembler
                 overlap = checked(overlap * Math.Min(source.Shape[d], target.Shape[d]));
             }
 
-            return (matched with { Status = EntryStatus.Partial }, overlap);
+            return (EntryStatus.Partial, null, overlap);
         }
 
-        return (matched with { Reason = "shape_mismatch" }, 0);
+        return (EntryStatus.Skipped, "shape_mismatch", 0);
     }
 
     private static ShapePolicy PolicyFor(RuleSet rules, string key)

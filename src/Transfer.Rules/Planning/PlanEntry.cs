@@ -29,7 +29,7 @@ public sealed record PlanEntry
     /// </summary>
     public IReadOnlyList<string>? Candidates { get; init; }
 
-    /// <summary>True when the source is cast from <see cref="SourceDtype"/> to <see cref="TargetDtype"/> on load.</summary>
+    /// <summary>True when the source is loaded (whole or partly) and cast from <see cref="SourceDtype"/> to <see cref="TargetDtype"/>.</summary>
     public bool Cast { get; init; }
 
     /// <summary>The source tensor's shape, when there is a source.</summary>
