@@ -93,7 +93,9 @@ public sealed record RenameRule : IKeyRule
             char c = pattern[i];
             int width;
             char value;
-            if (c == '\\' && i + 1 < pattern.Length && char.IsPunctuation(pattern[i + 1]) || c == '\\' && i + 1 < pattern.Length && char.IsSymbol(pattern[i + 1]))
+            bool escapedPunctuation = c == '\\' && i + 1 < pattern.Length
+                && (char.IsPunctuation(pattern[i + 1]) || char.IsSymbol(pattern[i + 1]));
+            if (escapedPunctuation)
             {
                 value = pattern[i + 1];
                 width = 2;
@@ -111,7 +113,7 @@ public sealed record RenameRule : IKeyRule
             int next = i + width;
             if (next < pattern.Length && pattern[next] is '*' or '?' or '{' or '+')
             {
-                // A quantifier on this character makes it optional or repeated; "+" keeps one, but stop simply.
+                // A quantifier makes this character optional or repeated, so the literal start ends before it.
                 break;
             }
 

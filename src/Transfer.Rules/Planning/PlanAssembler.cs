@@ -48,7 +48,10 @@ internal static class PlanAssembler
                 TensorSpec spec = table.Source[s];
                 entries.Add(new PlanEntry
                 {
-                    Source = spec.Name, Status = EntryStatus.Unused, SourceShape = spec.Shape, SourceDtype = spec.DType,
+                    Source = spec.Name,
+                    Status = EntryStatus.Unused,
+                    SourceShape = spec.Shape,
+                    SourceDtype = spec.DType,
                 });
                 unused++;
             }
@@ -91,7 +94,10 @@ internal static class PlanAssembler
         TensorSpec target = table.Target[t];
         PlanEntry bare = new()
         {
-            Target = target.Name, Status = EntryStatus.Missing, TargetShape = target.Shape, TargetDtype = target.DType,
+            Target = target.Name,
+            Status = EntryStatus.Missing,
+            TargetShape = target.Shape,
+            TargetDtype = target.DType,
         };
 
         if (table.Conflicts.TryGetValue(t, out List<int>? rivals))
