@@ -20,6 +20,12 @@ public sealed record IncludeRule : ITargetRule
     /// <inheritdoc />
     public bool Matches(string targetKey) => _globs.Matches(targetKey);
 
+    /// <summary>Rules are equal when their patterns are, in order.</summary>
+    public bool Equals(IncludeRule? other) => other is not null && Patterns.SequenceEqual(other.Patterns);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => RuleText.Hash(Patterns);
+
     /// <inheritdoc />
     public string Describe() => "include " + RuleText.Patterns(Patterns);
 }

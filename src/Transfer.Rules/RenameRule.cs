@@ -66,6 +66,12 @@ public sealed record RenameRule : IKeyRule
         }
     }
 
+    /// <summary>Rules are equal when their regex and replacement texts are.</summary>
+    public bool Equals(RenameRule? other) => other is not null && From == other.From && To == other.To;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(From, To);
+
     /// <inheritdoc />
     public string Describe() => $"rename '{From}' -> '{To}'";
 

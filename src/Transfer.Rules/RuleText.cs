@@ -6,6 +6,17 @@ internal static class RuleText
     public static string Patterns(IReadOnlyList<string> patterns) =>
         patterns.Count == 1 ? $"'{patterns[0]}'" : "[" + string.Join(", ", patterns.Select(p => $"'{p}'")) + "]";
 
+    public static int Hash(IReadOnlyList<string> patterns)
+    {
+        HashCode hash = default;
+        foreach (string pattern in patterns)
+        {
+            hash.Add(pattern, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
+
     public static string Name(ShapePolicy policy) => policy switch
     {
         ShapePolicy.Skip => "skip",

@@ -30,6 +30,12 @@ public sealed record ShapeRule : ITargetRule
     /// <inheritdoc />
     public bool Matches(string targetKey) => _globs.Matches(targetKey);
 
+    /// <summary>Rules are equal when their policies and patterns are.</summary>
+    public bool Equals(ShapeRule? other) => other is not null && Policy == other.Policy && Patterns.SequenceEqual(other.Patterns);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Policy, RuleText.Hash(Patterns));
+
     /// <inheritdoc />
     public string Describe() => $"shape {RuleText.Patterns(Patterns)}: {RuleText.Name(Policy)}";
 }

@@ -88,4 +88,27 @@ public sealed class KeyRuleTests
         Assert.Equal("include has an empty pattern; write a key or a glob such as 'fc.*'.",
             Assert.Throws<RuleConfigException>(() => new IncludeRule("")).Message);
     }
+
+    [Fact]
+    public void Rules_are_equal_by_what_they_say_not_by_their_compiled_state()
+    {
+        Assert.Equal(new RenameRule("^a", "b"), new RenameRule("^a", "b"));
+        Assert.NotEqual(new RenameRule("^a", "b"), new RenameRule("^a", "c"));
+        Assert.Equal(new ExcludeRule("a", "b"), new ExcludeRule("a", "b"));
+        Assert.Equal(new ExcludeRule("a", "b").GetHashCode(), new ExcludeRule("a", "b").GetHashCode());
+        Assert.NotEqual(new ExcludeRule("a", "b"), new ExcludeRule("b", "a"));
+        Assert.Equal(new ShapeRule(ShapePolicy.Slice, "fc.*"), new ShapeRule(ShapePolicy.Slice, "fc.*"));
+        Assert.NotEqual(new ShapeRule(ShapePolicy.Slice, "fc.*"), new ShapeRule(ShapePolicy.Skip, "fc.*"));
+        Assert.Equal(new StripPrefixRule("module."), new StripPrefixRule("module."));
+    }
+
+    [Fact]
+    public void A_rename_regex_that_runs_away_stops_at_its_timeout_naming_the_rule_and_key()
+    {
+        RenameRule rule = new("^(a+)+$", "x");
+        string key = new string('a', 40) + "!";
+
+        RuleConfigException e = Assert.Throws<RuleConfigException>(() => rule.Map(key));
+        Assert.Equal($"rename '^(a+)+$' -> 'x' ran longer than 1 s on key '{key}'; simplify the regex.", e.Message);
+    }
 }
