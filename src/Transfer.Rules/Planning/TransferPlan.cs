@@ -42,11 +42,13 @@ public sealed record TransferPlan
         }
 
         const int Shown = 20;
-        string listed = string.Join("; ", Problems.Take(Shown).Select(p => p.Message));
+        string listed = string.Join("; ", Problems.Take(Shown).Select(p => p.Message.TrimEnd('.')));
         if (Problems.Count > Shown)
         {
             listed += $"; and {Problems.Count - Shown} more";
         }
+
+        listed += ".";
 
         string head = Problems.Count == 1
             ? $"The plan from {SourceName} to {TargetName} fails: "

@@ -32,7 +32,7 @@ public sealed class PolicyTests
         TransferPlanException e = Assert.Throws<TransferPlanException>(() => plan.EnsureValid());
         Assert.Equal(
             "The plan from lenet5.pt to LeNet6 fails with 2 problems: " +
-            "fc.5.weight: shape [10, 84] in the source but [64, 84] in the target (shape_mismatch: error).; " +
+            "fc.5.weight: shape [10, 84] in the source but [64, 84] in the target (shape_mismatch: error); " +
             "fc.5.bias: shape [10] in the source but [64] in the target (shape_mismatch: error).",
             e.Message);
         Assert.Same(plan, e.Plan);
@@ -202,5 +202,25 @@ public sealed class PolicyTests
         ArgumentException e = Assert.Throws<ArgumentException>(
             () => TransferPlanner.Plan([F32("a", 1), F32("a", 1)], [F32("a", 1)], RuleSet.Default));
         Assert.StartsWith("The source has two tensors named 'a'.", e.Message);
+    }
+
+    [Fact]
+    public void A_failing_plan_names_the_first_twenty_problems_and_counts_the_rest()
+    {
+        TensorSpec[] source = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 2)).ToArray();
+        TensorSpec[] target = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 3)).ToArray();
+        TransferPlan plan = TransferPlanner.Plan(source, target, RuleSet.Builder().ShapeMismatch(ShapePolicy.Error).Build(), "s", "t");
+
+        string message = Assert.Throws<TransferPlanException>(() => plan.EnsureValid()).Message;
+        Assert.StartsWith("The plan from s to t fails with 25 problems: w0: shape [2] in the source but [3] in the target (shape_mismatch: error); w1:", message);
+        Assert.EndsWith("w19: shape [2] in the source but [3] in the target (shape_mismatch: error); and 5 more.", message);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Fact]
+    public void A_valid_plan_passes_ensure_valid_unchanged()
+    {
+        TransferPlan plan = TransferPlanner.Plan(LeNet5, LeNet6, RuleSet.Default);
+        Assert.Same(plan, plan.EnsureValid());
     }
 }
