@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Transfer.Applying;
+using Transfer.Rules;
+using Transfer.Rules.Planning;
+using Transfer.Rules.Reports;
+using Transfer.Rules.Yaml;
+using Transfer.Transfers;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary><c>transfer apply</c>: writes the target's state dict with the planned source values loaded.</summary>
+internal static class ApplyCommand
+{
+    public static Command Create()
+    {
+        Option<string> source = TransferOptions.Source();
+        Option<string> target = TransferOptions.Target();
+        Option<string?> rules = TransferOptions.Rules();
+        Option<string?> key = TransferOptions.Key();
+        Option<string> output = new("--out")
+        {
+            Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat); written atomically.",
+            Required = true,
+        };
+
+        Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
+        {
+            source, target, rules, key, output,
+        };
+        command.SetAction(parse => CommandErrors.Run(() => Run(
+            parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
+            parse.GetValue(output)!, Console.Out)));
+        return command;
+    }
+
+    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout)
+    {
+        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide target = StateDictSide.Open(targetName);
+        TransferPlan plan = WeightTransfer.Plan(source, target, rules);
+        stdout.Write(PlanTableReport.Render(plan));
+        ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath);
+        stdout.WriteLine(
+            $"wrote {outPath}: {target.Specs.Count} tensors; {report.Loaded} loaded, {report.Partial} partial, {report.Cast} cast, {report.CopiedElements:N0} elements from the source");
+        return CommandErrors.Ok;
+    }
+}

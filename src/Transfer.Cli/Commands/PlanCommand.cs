@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Transfer.Rules;
+using Transfer.Rules.Planning;
+using Transfer.Rules.Yaml;
+using Transfer.Transfers;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary><c>transfer plan</c>: shows what a transfer would load, skip and leave new, without touching weights.</summary>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        Option<string> source = TransferOptions.Source();
+        Option<string> target = TransferOptions.Target();
+        Option<string?> rules = TransferOptions.Rules();
+        Option<string?> key = TransferOptions.Key();
+        Option<string> format = new("--format")
+        {
+            Description = "Report format: table, json or md.",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json", "md");
+
+        Command command = new("plan", "Plan a transfer and print the report (exit 1 when the plan breaks its rules).")
+        {
+            source, target, rules, key, format,
+        };
+        command.SetAction(parse => CommandErrors.Run(() => Run(
+            parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
+            parse.GetValue(format)!, Console.Out, Console.Error)));
+        return command;
+    }
+
+    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
+        TextWriter stdout, TextWriter stderr)
+    {
+        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide target = StateDictSide.Open(targetName);
+        TransferPlan plan = WeightTransfer.Plan(source, target, rules);
+        stdout.Write(ReportFormats.Render(plan, format));
+        if (!plan.IsValid)
+        {
+            plan.EnsureValid();
+        }
+
+        return CommandErrors.Ok;
+    }
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary>The options <c>plan</c> and <c>apply</c> share, so both verbs read the same.</summary>
+internal static class TransferOptions
+{
+    public static Option<string> Source() => new("--source")
+    {
+        Description = "The checkpoint to take weights from (.pt/.pth/.bin, .safetensors or TorchSharp .dat).",
+        Required = true,
+    };
+
+    public static Option<string> Target() => new("--target")
+    {
+        Description = "The checkpoint whose names and shapes receive the weights, or a built-in model (LeNet5, LeNet6, MLP, ResNet18).",
+        Required = true,
+    };
+
+    public static Option<string?> Rules() => new("--rules")
+    {
+        Description = "A YAML rule file (renames, excludes, shape policies…); default: exact names, shape mismatches skipped.",
+    };
+
+    public static Option<string?> Key() => new("--key")
+    {
+        Description = "The entry of a checkpoint dict that holds the source state dict (default: found automatically).",
+    };
+}

@@ -1,0 +1,119 @@
+using TorchSharp;
+using Transfer.Formats;
+using Transfer.Models;
+using Transfer.Rules;
+
+namespace Transfer.Transfers;
+
+/// <summary>
+/// One side of a transfer: the named tensors of a checkpoint file, or of a freshly built registered model
+/// (<c>LeNet6</c>). Opening a file reads only its header, so planning against it never touches tensor bytes.
+/// </summary>
+public sealed class StateDictSide : IDisposable
+{
+    private readonly Checkpoint? _checkpoint;
+    private readonly torch.nn.Module? _model;
+    private readonly Dictionary<string, CheckpointTensor>? _fileTensors;
+    private readonly Dictionary<string, torch.Tensor>? _modelTensors;
+
+    private StateDictSide(string label, Checkpoint checkpoint)
+    {
+        Label = label;
+        _checkpoint = checkpoint;
+        Specs = checkpoint.Specs;
+        _fileTensors = checkpoint.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
+    }
+
+    private StateDictSide(string label, torch.nn.Module model)
+    {
+        Label = label;
+        _model = model;
+        IReadOnlyList<KeyValuePair<string, torch.Tensor>> entries = StateDictOrder.Entries(model);
+        _modelTensors = entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        Specs = ModelSpecs.Of(model);
+    }
+
+    /// <summary>The file path or model name, as reports show it.</summary>
+    public string Label { get; }
+
+    /// <summary>The tensors' names, dtypes and shapes, in state-dict order.</summary>
+    public IReadOnlyList<TensorSpec> Specs { get; }
+
+    /// <summary>The checkpoint, when this side is a file.</summary>
+    public Checkpoint? Checkpoint => _checkpoint;
+
+    /// <summary>
+    /// Opens <paramref name="fileOrModel"/>: an existing file is read as a checkpoint (format detected from its
+    /// content); otherwise a registered model name builds that model with fresh weights.
+    /// </summary>
+    /// <param name="fileOrModel">A checkpoint path, or a model name from <see cref="ModelRegistry"/>.</param>
+    /// <param name="stateDictKey">For checkpoint dicts, the entry holding the state dict; null finds it.</param>
+    /// <exception cref="FileNotFoundException">Neither a file nor a registered model has that name.</exception>
+    public static StateDictSide Open(string fileOrModel, string? stateDictKey = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileOrModel);
+        if (File.Exists(fileOrModel))
+        {
+            return new StateDictSide(fileOrModel, CheckpointReader.Open(fileOrModel, stateDictKey));
+        }
+
+        if (ModelRegistry.Names.Contains(fileOrModel, StringComparer.OrdinalIgnoreCase))
+        {
+            return new StateDictSide(fileOrModel, ModelRegistry.Create(fileOrModel));
+        }
+
+        throw new FileNotFoundException(
+            $"{fileOrModel}: no such file, and not a built-in model ({string.Join(", ", ModelRegistry.Names)}).");
+    }
+
+    /// <summary>Opens a file that must exist (a transfer's source is always a checkpoint).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static StateDictSide OpenFile(string path, string? stateDictKey = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file.");
+        }
+
+        return new StateDictSide(path, CheckpointReader.Open(path, stateDictKey));
+    }
+
+    /// <summary>Reads one tensor into a new CPU tensor the caller owns.</summary>
+    public torch.Tensor Load(string name)
+    {
+        if (_fileTensors is not null)
+        {
+            return _fileTensors[name].Load();
+        }
+
+        return _modelTensors![name].detach().clone();
+    }
+
+    /// <summary>Every tensor in state-dict order, each a new tensor the caller owns.</summary>
+    public IReadOnlyList<KeyValuePair<string, torch.Tensor>> LoadAll()
+    {
+        List<KeyValuePair<string, torch.Tensor>> all = new(Specs.Count);
+        try
+        {
+            foreach (TensorSpec spec in Specs)
+            {
+                all.Add(new KeyValuePair<string, torch.Tensor>(spec.Name, Load(spec.Name)));
+            }
+
+            return all;
+        }
+        catch
+        {
+            all.ForEach(e => e.Value.Dispose());
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _checkpoint?.Dispose();
+        _model?.Dispose();
+    }
+}
