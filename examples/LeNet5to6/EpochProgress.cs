@@ -30,6 +30,9 @@ internal static class EpochProgress
             return stats;
         }
 
+        // Bars carry short labels; the per-epoch results are written once the live display has ended, because
+        // nothing else may write to the console while Spectre redraws it.
+        List<string> lines = new();
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -37,7 +40,7 @@ internal static class EpochProgress
             {
                 for (int e = 1; e <= epochs; e++)
                 {
-                    ProgressTask task = ctx.AddTask($"{label} epoch {e}/{epochs}");
+                    ProgressTask task = ctx.AddTask($"{label} {e}/{epochs}");
                     long started = Environment.TickCount64;
                     EpochStats s = epoch(e, (done, total) =>
                     {
@@ -45,10 +48,15 @@ internal static class EpochProgress
                         task.Value = done;
                     });
                     stats.Add(s);
-                    task.Description = Markup.Escape(Line(label, e, epochs, s, started));
+                    lines.Add(Line(label, e, epochs, s, started));
                     task.StopTask();
                 }
             });
+        foreach (string line in lines)
+        {
+            output.WriteLine(line);
+        }
+
         return stats;
     }
 
