@@ -7,7 +7,9 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return InspectCommand.Create();
         yield return PlanCommand.Create();
         yield return ApplyCommand.Create();
+        yield return ConvertCommand.Create();
     }
 }
