@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Transfer.Applying;
+using Transfer.Formats;
 using Transfer.Rules;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Reports;
@@ -35,6 +36,7 @@ internal static class ApplyCommand
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout)
     {
+        CheckpointWriter.FormatOf(outPath);
         RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
         using StateDictSide target = StateDictSide.Open(targetName);

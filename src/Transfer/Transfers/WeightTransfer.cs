@@ -32,6 +32,7 @@ public static class WeightTransfer
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         plan.EnsureValid();
+        CheckpointWriter.FormatOf(outPath);
         IReadOnlyList<KeyValuePair<string, torch.Tensor>> targetTensors = target.LoadAll();
         try
         {

@@ -1,0 +1,158 @@
+using Transfer.Cli.Commands;
+using Transfer.Formats;
+using Transfer.Tests.Formats;
+
+namespace Transfer.Tests.Cli;
+
+/// <summary>The plan and apply verbs on files PyTorch and TorchSharp wrote: reports, exit codes, errors, outputs.</summary>
+public sealed class TransferVerbTests
+{
+    private static readonly string LeNet5 = Fixture.Path_("lenet5.dat");
+
+    private static (int Code, string Out, string Err) Plan(string source, string target, string? rules = null, string format = "table")
+    {
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, format, stdout, stderr), stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Rules(string yaml)
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "rules.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public void LeNet5_to_LeNet6_loads_8_skips_fc5_for_shape_and_leaves_fc7_missing()
+    {
+        (int code, string output, string errors) = Plan(LeNet5, "LeNet6");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", errors);
+        string[] lines = output.Split('\n');
+        Assert.Equal($"Transfer plan: {LeNet5} -> LeNet6", lines[0]);
+        Assert.Equal("loaded 8, partial 0, skipped 2, missing 2, unused 0", lines[1]);
+        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  [10, 84] -> [64, 84]", lines);
+        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source", lines);
+    }
+
+    [Fact]
+    public void Two_runs_print_identical_bytes()
+    {
+        Assert.Equal(Plan(LeNet5, "LeNet6", format: "json").Out, Plan(LeNet5, "LeNet6", format: "json").Out);
+        Assert.Equal(Plan(LeNet5, "LeNet6", format: "md").Out, Plan(LeNet5, "LeNet6", format: "md").Out);
+    }
+
+    [Fact]
+    public void Shape_mismatch_error_policy_exits_1_naming_fc5_after_printing_the_report()
+    {
+        (int code, string output, string errors) = Plan(LeNet5, "LeNet6", Rules("shape_mismatch: error\n"), "json");
+
+        Assert.Equal(1, code);
+        Assert.Contains("\"skipped\": 2", output);
+        Assert.Equal(
+            $"error: The plan from {LeNet5} to LeNet6 fails with 2 problems: fc.5.weight: shape [10, 84] in the source but [64, 84] in the target (shape_mismatch: error); fc.5.bias: shape [10] in the source but [64] in the target (shape_mismatch: error).\n",
+            errors);
+    }
+
+    [Fact]
+    public void Module_prefixed_checkpoint_loads_after_strip_prefix_and_loads_nothing_without_it()
+    {
+        string source = Fixture.Path_("module_prefixed.pt");
+
+        Assert.Contains("loaded 0, partial 0, skipped 0, missing 12, unused 10", Plan(source, "LeNet6").Out);
+        Assert.Contains("loaded 8, partial 0, skipped 2, missing 2, unused 0", Plan(source, "LeNet6", Rules("rules:\n  - strip_prefix: 'module.'\n")).Out);
+    }
+
+    [Fact]
+    public void A_wrapper_prefix_that_matches_nothing_fails_min_loaded()
+    {
+        (int code, _, string errors) = Plan(Fixture.Path_("module_prefixed.pt"), "LeNet6", Rules("min_loaded: 0.5\n"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("only 0.00% of the target's elements would load (0 of 66,946), below min_loaded 0.5", errors);
+    }
+
+    [Fact]
+    public void Exclude_keeps_the_target_values_and_says_excluded()
+    {
+        (int code, string output, _) = Plan(LeNet5, "LeNet6", Rules("rules:\n  - exclude: 'conv.*'\n"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("loaded 4, partial 0, skipped 6, missing 2, unused 0", output);
+        Assert.Contains("excluded", output);
+    }
+
+    [Theory]
+    [InlineData("nope.pt", "LeNet6", "error: nope.pt: no such file.\n")]
+    [InlineData(null, "LeNet9", "error: LeNet9: no such file, and not a built-in model (LeNet5, LeNet6, MLP, ResNet18).\n")]
+    public void Bad_files_and_names_exit_2_with_one_line(string? source, string target, string expected)
+    {
+        (int code, string output, string errors) = Plan(source ?? LeNet5, target);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, errors);
+    }
+
+    [Fact]
+    public void A_misspelt_rule_names_the_line_column_and_the_closest_rule()
+    {
+        string rules = Rules("rules:\n  - strip_prefx: 'module.'\n");
+        (int code, _, string errors) = Plan(LeNet5, "LeNet6", rules);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {rules}:2:5: unknown rule 'strip_prefx'; did you mean 'strip_prefix'?\n", errors);
+    }
+
+    [Fact]
+    public void Apply_writes_source_values_where_loaded_and_target_values_elsewhere()
+    {
+        string output = Path.Combine(Fixture.TempFolder(), "lenet6.safetensors");
+        StringWriter stdout = new();
+
+        Assert.Equal(0, CommandErrors.Run(() => ApplyCommand.Run(LeNet5, "LeNet6", null, null, output, stdout)));
+
+        Assert.EndsWith($"wrote {output}: 12 tensors; 8 loaded, 0 partial, 0 cast, 60,856 elements from the source\n", stdout.ToString());
+        using Checkpoint source = CheckpointReader.Open(LeNet5);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        Assert.Equal(
+            ["conv.0.weight", "conv.0.bias", "conv.3.weight", "conv.3.bias", "fc.1.weight", "fc.1.bias", "fc.3.weight", "fc.3.bias", "fc.5.weight", "fc.5.bias", "fc.7.weight", "fc.7.bias"],
+            merged.Specs.Select(s => s.Name));
+        Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name);
+        foreach (CheckpointTensor tensor in merged.Tensors.Take(8))
+        {
+            Assert.Equal(byName[tensor.Spec.Name].Sha256(), tensor.Sha256());
+        }
+
+        Assert.Equal([64L, 84L], merged.Specs[8].Shape);
+    }
+
+    [Fact]
+    public void Apply_of_a_failing_plan_exits_1_and_leaves_the_old_output_untouched()
+    {
+        string folder = Fixture.TempFolder();
+        string output = Path.Combine(folder, "lenet6.pt");
+        File.WriteAllText(output, "previous");
+        StringWriter errors = new();
+
+        int code = CommandErrors.Run(() => ApplyCommand.Run(LeNet5, "LeNet6", Rules("shape_mismatch: error\n"), null, output, TextWriter.Null), errors);
+
+        Assert.Equal(1, code);
+        Assert.Equal("previous", File.ReadAllText(output));
+        Assert.Equal(["lenet6.pt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Apply_to_an_unknown_extension_exits_2_before_reading_anything()
+    {
+        string output = Path.Combine(Fixture.TempFolder(), "lenet6.xyz");
+        StringWriter errors = new();
+
+        Assert.Equal(2, CommandErrors.Run(() => ApplyCommand.Run(LeNet5, "LeNet6", null, null, output, TextWriter.Null), errors));
+        Assert.Equal($"error: {output}: cannot tell the output format from the extension '.xyz'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat\n", errors.ToString());
+        Assert.False(File.Exists(output));
+    }
+}
