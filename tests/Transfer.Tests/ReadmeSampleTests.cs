@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using TorchSharp;
+using Transfer.Applying;
+using Transfer.Formats;
+using Transfer.Freezing;
+using Transfer.Models;
+using Transfer.Rules;
+using Transfer.Rules.Planning;
+using Transfer.Rules.Reports;
+using Transfer.Tests.Formats;
+
+namespace Transfer.Tests;
+
+/// <summary>README's library sample: the same lines, compiled here, run on a LeNet5 checkpoint PyTorch wrote.</summary>
+public sealed partial class ReadmeSampleTests
+{
+    [Fact]
+    public void The_readme_sample_is_this_code_and_it_runs()
+    {
+        string folder = Fixture.TempFolder();
+        File.Copy(Fixture.Path_("module_prefixed.pt"), Path.Combine(folder, "lenet5.pt"));
+        string previous = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = folder;
+        StringWriter console = new();
+        TextWriter stdout = Console.Out;
+        Console.SetOut(console);
+        try
+        {
+            (TransferPlan plan, FreezeReport frozen) = Sample();
+            Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), plan.Summary);
+            Assert.Equal(4, frozen.FrozenCount);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Environment.CurrentDirectory = previous;
+        }
+
+        Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console.ToString());
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile())), ReadmeLines());
+    }
+
+    private static (TransferPlan, FreezeReport) Sample()
+    {
+        // README sample begins
+        using Checkpoint source = CheckpointReader.Open("lenet5.pt");             // .pt/.pth, .safetensors, TorchSharp .dat
+        using torch.nn.Module model = ModelRegistry.Create("LeNet6");             // or your own Module
+        RuleSet rules = RuleSet.Builder().StripPrefix("module.").Build();         // or RuleSetYaml.Load("rules.yaml")
+
+        TransferPlan plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, "lenet5.pt", "LeNet6");
+        Console.Write(PlanTableReport.Render(plan));                               // also PlanJsonReport, PlanMarkdownReport
+        plan.EnsureValid();                                                        // throws TransferPlanException listing every problem
+
+        Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name);
+        PlanApplier.Apply(plan, model, name => byName[name].Load());               // validated whole, then copied
+        FreezeReport frozen = Freezer.Apply(model, new FreezeSpec(["conv.*"]));
+        // README sample ends
+        return (plan, frozen);
+    }
+
+    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+
+    private static string[] SampleLines(string source)
+    {
+        Match block = SampleRegex().Match(source);
+        Assert.True(block.Success, "sample markers not found");
+        return block.Groups[1].Value.Split('\n').Select(l => l.Trim()).ToArray();
+    }
+
+    private static string[] ReadmeLines()
+    {
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "README.md"));
+        Match block = ReadmeRegex().Match(readme);
+        Assert.True(block.Success, "README has no csharp block");
+        string[] lines = block.Groups[1].Value.Split('\n').Select(l => l.Trim()).ToArray();
+        return lines.SkipWhile(l => l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using Checkpoint", StringComparison.Ordinal) || l.Length == 0).ToArray();
+    }
+
+    [GeneratedRegex(@"// README sample begins\n(.*?)\n\s*// README sample ends", RegexOptions.Singleline)]
+    private static partial Regex SampleRegex();
+
+    [GeneratedRegex(@"```csharp\n(.*?)\n```", RegexOptions.Singleline)]
+    private static partial Regex ReadmeRegex();
+}
