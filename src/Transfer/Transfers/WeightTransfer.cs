@@ -33,6 +33,11 @@ public static class WeightTransfer
         ArgumentNullException.ThrowIfNull(target);
         plan.EnsureValid();
         CheckpointWriter.FormatOf(outPath);
+        if (TryStream(plan, source, target, outPath) is { } streamed)
+        {
+            return streamed;
+        }
+
         IReadOnlyList<KeyValuePair<string, torch.Tensor>> targetTensors = target.LoadAll();
         try
         {
@@ -47,5 +52,45 @@ public static class WeightTransfer
                 entry.Value.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// When both sides are files and every loaded tensor is copied whole with its dtype unchanged, writes
+    /// the merge by streaming each tensor's bytes from its file: constant memory, no tensor materialised.
+    /// Returns null when the plan needs computation (a partial copy or a cast), which takes the tensor path.
+    /// </summary>
+    private static ApplyReport? TryStream(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
+    {
+        if (source.Checkpoint is not { } from || target.Checkpoint is not { } into
+            || plan.Entries.Any(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast)))
+        {
+            return null;
+        }
+
+        Dictionary<string, CheckpointTensor> sources = from.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
+        Dictionary<string, string> loadedFrom = plan.Entries
+            .Where(e => e.Status == EntryStatus.Loaded)
+            .ToDictionary(e => e.Target!, e => e.Source!, StringComparer.Ordinal);
+        List<KeyValuePair<string, CheckpointTensor>> merged = new(into.Tensors.Count);
+        long copied = 0;
+        foreach (CheckpointTensor tensor in into.Tensors)
+        {
+            CheckpointTensor chosen = tensor;
+            if (loadedFrom.TryGetValue(tensor.Spec.Name, out string? sourceName))
+            {
+                chosen = sources[sourceName];
+                if (chosen.Spec.DType != tensor.Spec.DType || !chosen.Spec.SameShape(tensor.Spec))
+                {
+                    return null;
+                }
+
+                copied += tensor.Spec.ElementCount;
+            }
+
+            merged.Add(new KeyValuePair<string, CheckpointTensor>(tensor.Spec.Name, chosen));
+        }
+
+        CheckpointWriter.Write(outPath, merged);
+        return new ApplyReport(loadedFrom.Count, 0, copied, 0);
     }
 }

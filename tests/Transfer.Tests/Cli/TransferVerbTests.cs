@@ -155,4 +155,38 @@ public sealed class TransferVerbTests
         Assert.Equal($"error: {output}: cannot tell the output format from the extension '.xyz'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat\n", errors.ToString());
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void Apply_file_onto_file_takes_every_matching_tensor_from_the_source_byte_for_byte()
+    {
+        string source = Fixture.Path_("checkpoint.pt");
+        string output = Path.Combine(Fixture.TempFolder(), "merged.pt");
+        StringWriter stdout = new();
+
+        Assert.Equal(0, CommandErrors.Run(() => ApplyCommand.Run(source, LeNet5, null, null, output, stdout)));
+
+        Assert.EndsWith($"wrote {output}: 10 tensors; 10 loaded, 0 partial, 0 cast, 61,706 elements from the source\n", stdout.ToString());
+        using Checkpoint expected = CheckpointReader.Open(source);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        Assert.Equal(expected.Specs, merged.Specs);
+        Assert.Equal(expected.Tensors.Select(t => t.Sha256()), merged.Tensors.Select(t => t.Sha256()));
+    }
+
+    [Fact]
+    public void Apply_with_a_slice_rule_copies_the_leading_block_into_a_file_target()
+    {
+        string rules = Rules("rules:\n  - shape: { match: 'fc.5.*', policy: slice }\n");
+        string output = Path.Combine(Fixture.TempFolder(), "lenet6.safetensors");
+        StringWriter stdout = new();
+
+        Assert.Equal(0, CommandErrors.Run(() => ApplyCommand.Run(LeNet5, "LeNet6", rules, null, output, stdout)));
+
+        Assert.EndsWith($"wrote {output}: 12 tensors; 8 loaded, 2 partial, 0 cast, 61,706 elements from the source\n", stdout.ToString());
+        using Checkpoint source = CheckpointReader.Open(LeNet5);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        using TorchSharp.torch.Tensor fromSource = source.Tensors.Single(t => t.Spec.Name == "fc.5.weight").Load();
+        using TorchSharp.torch.Tensor written = merged.Tensors.Single(t => t.Spec.Name == "fc.5.weight").Load();
+        using TorchSharp.torch.Tensor block = written.narrow(0, 0, 10).contiguous();
+        Assert.Equal(fromSource.data<float>().ToArray(), block.data<float>().ToArray());
+    }
 }
