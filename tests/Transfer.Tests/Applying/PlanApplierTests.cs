@@ -19,8 +19,14 @@ public sealed class PlanApplierTests
 
     private static PlanEntry Entry(EntryStatus status, string target, long[] targetShape, string source, long[] sourceShape, string dtype = "float32") => new()
     {
-        Target = target, Source = source, Status = status, Rule = "name",
-        TargetShape = targetShape, SourceShape = sourceShape, SourceDtype = dtype, TargetDtype = "float32",
+        Target = target,
+        Source = source,
+        Status = status,
+        Rule = "name",
+        TargetShape = targetShape,
+        SourceShape = sourceShape,
+        SourceDtype = dtype,
+        TargetDtype = "float32",
     };
 
     private static Dictionary<string, float[]> Snapshot(torch.nn.Module model) =>
