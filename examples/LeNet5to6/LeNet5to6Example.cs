@@ -29,7 +29,7 @@ public static class LeNet5to6Example
         logger ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         long started = Environment.TickCount64;
-        torch.set_num_threads(Environment.ProcessorCount);
+        torch.set_num_threads(options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / 2));
         torch.manual_seed((long)options.Seed);
         torch.Device device = Transfer.DeviceChoice.Resolve("auto");
         using FashionMnistData data = FashionMnist.Locate(options.DataDir);

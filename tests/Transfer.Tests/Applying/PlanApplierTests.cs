@@ -19,8 +19,14 @@ public sealed class PlanApplierTests
 
     private static PlanEntry Entry(EntryStatus status, string target, long[] targetShape, string source, long[] sourceShape, string dtype = "float32") => new()
     {
-        Target = target, Source = source, Status = status, Rule = "name",
-        TargetShape = targetShape, SourceShape = sourceShape, SourceDtype = dtype, TargetDtype = "float32",
+        Target = target,
+        Source = source,
+        Status = status,
+        Rule = "name",
+        TargetShape = targetShape,
+        SourceShape = sourceShape,
+        SourceDtype = dtype,
+        TargetDtype = "float32",
     };
 
     private static Dictionary<string, float[]> Snapshot(torch.nn.Module model) =>
@@ -211,5 +217,29 @@ public sealed class PlanApplierTests
         Assert.Equal(before, Snapshot(six));
         Assert.Equal(five.state_dict()["fc.1.weight"].data<float>().ToArray(), merged.Entries.Single(e => e.Key == "fc.1.weight").Value.data<float>().ToArray());
         Assert.Equal(before["fc.7.weight"], merged.Entries.Single(e => e.Key == "fc.7.weight").Value.data<float>().ToArray());
+    }
+}
+
+public sealed class PlanApplierRankTests
+{
+    [Fact]
+    public void Partial_copy_between_different_ranks_is_refused_naming_both_shapes()
+    {
+        using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(4, 2);
+        using torch.Tensor flat = torch.ones(8);
+        float[] before = target.state_dict()["weight"].data<float>().ToArray();
+        TransferPlan plan = new()
+        {
+            SourceName = "s",
+            TargetName = "t",
+            Summary = new PlanSummary(0, 1, 0, 0, 0, 0, 0),
+            Entries = [new PlanEntry { Target = "weight", Source = "flat", Status = EntryStatus.Partial, SourceShape = [8], TargetShape = [2, 4], SourceDtype = "float32" }],
+        };
+
+        TransferPlanException e = Assert.Throws<TransferPlanException>(
+            () => PlanApplier.Apply(plan, target, new Dictionary<string, torch.Tensor> { ["flat"] = flat }));
+
+        Assert.Equal("Cannot slice 'flat' [8] into 'weight' [2, 4]: their ranks differ.", e.Message);
+        Assert.Equal(before, target.state_dict()["weight"].data<float>().ToArray());
     }
 }

@@ -43,6 +43,6 @@ public sealed class LeNet5to6SmokeTests : IDisposable
     public void Unknown_example_option_is_named()
     {
         ArgumentException e = Assert.Throws<ArgumentException>(() => ExampleOptions.Parse(["--epoch", "2"]));
-        Assert.Equal("Unknown option '--epoch'; options: --data, --epochs, --finetune-epochs, --out, --batch-size, --lr, --seed.", e.Message);
+        Assert.Equal("Unknown option '--epoch'; options: --data, --epochs, --finetune-epochs, --out, --batch-size, --lr, --threads, --seed.", e.Message);
     }
 }

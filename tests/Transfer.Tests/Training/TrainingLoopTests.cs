@@ -81,3 +81,28 @@ public sealed class TrainingLoopTests
         Assert.Equal(4, stats.Examples);
     }
 }
+
+public sealed class TrainingLoopMemoryTests
+{
+    [Fact]
+    public void Epochs_leave_no_live_tensors_behind()
+    {
+        torch.manual_seed(3);
+        using LeNet5 model = new();
+        using torch.optim.Optimizer adam = torch.optim.Adam(model.parameters(), 1e-3);
+        using torch.Generator shuffle = new torch.Generator(1);
+        using LabeledTensors data = new(torch.rand(96, 1, 28, 28), torch.randint(0, 10, [96], dtype: torch.int64), 10);
+
+        // The first epoch creates Adam's state; after that every epoch must end where it started.
+        TrainingLoop.TrainEpoch(model, adam, data, 32, shuffle);
+        TrainingLoop.Evaluate(model, data, 32);
+        long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 3; i++)
+        {
+            TrainingLoop.TrainEpoch(model, adam, data, 32, shuffle);
+            TrainingLoop.Evaluate(model, data, 32);
+        }
+
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
