@@ -3,11 +3,12 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.Formats;
 using Transfer.Freezing;
-using Transfer.IO;
 using Transfer.Models;
 using Transfer.Rules;
 using Transfer.Rules.Planning;
+using Transfer.Rules.Reports;
 using Transfer.Training;
 
 namespace LeNet5to6;
@@ -50,25 +51,23 @@ public static class LeNet5to6Example
 
         output.WriteLine(Invariant($"LeNet5 test accuracy: {fiveAccuracy:F4}"));
 
-        // 2. Save it, and read it back as the transfer source.
+        // 2. Save it as a PyTorch checkpoint (torch.load(f, weights_only=True) reads it), and open that file
+        //    as the transfer source: opening reads the header only, tensors are read when applied.
         Directory.CreateDirectory(options.OutDir);
-        string saved = Path.GetFullPath(Path.Combine(options.OutDir, "lenet5.dat"));
-        // TorchSharp's save closes the stream it is given, so serialize to memory and write atomically.
-        MemoryStream bytes = new();
-        five.save(bytes);
-        AtomicFile.WriteAllBytes(saved, bytes.ToArray());
+        string saved = Path.GetFullPath(Path.Combine(options.OutDir, "lenet5.pt"));
+        CheckpointWriter.Write(saved, StateDictOrder.Entries(five));
         logger.LogInformation("Saved LeNet5 to {Path}", saved);
-        using LeNet5 source = new();
-        source.load(saved);
+        using Checkpoint source = CheckpointReader.Open(saved);
 
         // 3. Plan LeNet5 -> LeNet6 by exact name and shape, and show the plan.
         using LeNet6 six = new();
         six.to(device);
-        TransferPlan plan = TransferPlanner.Plan(ModelSpecs.Of(source), ModelSpecs.Of(six), RuleSet.Default, saved, "LeNet6");
-        PlanTable.Write(plan, output);
+        TransferPlan plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(six), RuleSet.Default, saved, "LeNet6");
+        output.Write(PlanTableReport.Render(plan));
 
-        // 4. Apply it, then freeze the convolutional trunk.
-        ApplyReport applied = PlanApplier.Apply(plan, six, source.state_dict());
+        // 4. Apply it (validated whole, then copied), then freeze the convolutional trunk.
+        Dictionary<string, CheckpointTensor> tensors = source.Tensors.ToDictionary(t => t.Spec.Name);
+        ApplyReport applied = PlanApplier.Apply(plan.EnsureValid(), six, name => tensors[name].Load());
         logger.LogInformation("Applied plan: {Loaded} tensors loaded, {Elements} values copied", applied.Loaded, applied.CopiedElements);
         FreezeReport frozen = Freezer.Apply(six, new FreezeSpec(["conv.*"]));
         output.WriteLine(
