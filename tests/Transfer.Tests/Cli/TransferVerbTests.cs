@@ -87,14 +87,16 @@ public sealed class TransferVerbTests
 
     [Theory]
     [InlineData("nope.pt", "LeNet6", "error: nope.pt: no such file.\n")]
-    [InlineData(null, "LeNet9", "error: LeNet9: no such file, and not a built-in model (LeNet5, LeNet6, MLP, ResNet18).\n")]
+    [InlineData(null, "LeNet9", "error: LeNet9: no such file, and not a built-in model (LeNet5, LeNet6, MLP, ResNet18")]
     public void Bad_files_and_names_exit_2_with_one_line(string? source, string target, string expected)
     {
         (int code, string output, string errors) = Plan(source ?? LeNet5, target);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal(expected, errors);
+        // Other tests may register models of their own, so the list of names may go on.
+        Assert.StartsWith(expected.TrimEnd('\n'), errors);
+        Assert.Single(errors.TrimEnd('\n').Split('\n'));
     }
 
     [Fact]
