@@ -37,6 +37,11 @@ internal sealed class ConfigDocument
             throw new RuleConfigException(
                 $"{fileName}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {OneLine(e.Message)}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some malformed flow collections.
+            throw new RuleConfigException($"{fileName}: invalid YAML (an unclosed [ or {{?)", e);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
@@ -141,7 +146,7 @@ internal sealed class ConfigDocument
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
             throw new RuleConfigException($"{origin}: the value is not valid YAML: {OneLine(e.Message)}", e);
         }
