@@ -115,8 +115,15 @@ internal sealed class TrainableParameters
         return string.Empty;
     }
 
-    private string Hint(string pattern) =>
-        Config.ClosestName.Find(pattern, _parameters.Select(p => p.Name)) is { } near
-            ? $" (did you mean a pattern covering '{near}'?)"
-            : string.Empty;
+    private string Hint(string pattern)
+    {
+        List<string> roots = _parameters.Select(p => p.Name.Split('.')[0]).Distinct(StringComparer.Ordinal).ToList();
+        string root = pattern.Split('.')[0];
+        if (Config.ClosestName.Find(root, roots) is { } near && near != root)
+        {
+            return $"; did you mean '{near}{pattern[root.Length..]}'?";
+        }
+
+        return $" (parameter names start with {string.Join(", ", roots.Select(r => $"'{r}.'"))})";
+    }
 }
