@@ -131,6 +131,8 @@ public sealed class FineTunerTests : IDisposable
         Assert.True(result.History[^1].ValAcc > 0.5, $"val_acc {result.History[^1].ValAcc}");
         Assert.True(File.Exists(Path.Combine(_out, "final.safetensors")));
         Assert.True(File.Exists(Path.Combine(_out, "best.safetensors")));
+        byte[] png = File.ReadAllBytes(Path.Combine(_out, "curves.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
 
     [Fact]
