@@ -47,7 +47,7 @@ public static class FineTuner
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
-        TrainingProgress progress = new() { Seed = seed };
+        TrainingProgress progress = new() { Seed = seed, Threads = torch.get_num_threads() };
         OptimizerGroups groups;
         if (options.Resume && store.Latest() is { } latest)
         {
@@ -62,6 +62,14 @@ public static class FineTuner
             }
 
             progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
+            if (progress.Threads > 0 && progress.Threads != torch.get_num_threads())
+            {
+                log.LogWarning(
+                    "Setting torch intra-op threads to {Threads} as when the checkpoint was made (was {Current}), so the resumed run stays bitwise reproducible",
+                    progress.Threads, torch.get_num_threads());
+                torch.set_num_threads(progress.Threads);
+            }
+
             log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
         }
         else

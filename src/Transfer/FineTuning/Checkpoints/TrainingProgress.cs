@@ -13,6 +13,12 @@ internal sealed record TrainingProgress
     /// <summary>The run's seed, checked on resume so a checkpoint of another run is not continued.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// torch's intra-op thread count when the run trained: on CPU, results are bitwise reproducible only at
+    /// the same count (reductions split differently), so a resume restores it.
+    /// </summary>
+    public int Threads { get; init; }
+
     /// <summary>Rows of <c>metrics.csv</c> so far.</summary>
     public List<EpochMetrics> History { get; init; } = [];
 
