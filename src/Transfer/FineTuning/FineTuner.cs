@@ -74,9 +74,10 @@ public static class FineTuner
         }
         else
         {
-            if (Directory.Exists(store.Folder))
+            if (store.Latest() is { } earlier)
             {
-                Directory.Delete(store.Folder, recursive: true);
+                throw new RuleConfigException(
+                    $"{options.OutDir}: already holds a checkpoint of a run (epoch {earlier.Epoch}); pass --resume to continue it, or choose another --out");
             }
 
             groups = OptimizerGroups.Create(config, trainable, 0);

@@ -192,6 +192,22 @@ public sealed class FineTunerTests : IDisposable
         Assert.Equal(result.History.Count + 1, File.ReadAllLines(Path.Combine(_out, "metrics.csv")).Length);
     }
 
+    [Fact]
+    public void A_fresh_run_refuses_an_out_folder_holding_checkpoints_and_resume_refuses_another_seed()
+    {
+        using (var model = TinyRun.Model())
+        {
+            Run(model, Config(1));
+        }
+
+        using var again = TinyRun.Model();
+        var fresh = Assert.Throws<RuleConfigException>(() => Run(again, Config(2)));
+        Assert.Equal($"{_out}: already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
+        var seed = Assert.Throws<RuleConfigException>(() => FineTuner.Train(again, _train, _val, Config(2), 6,
+            new FineTuneOptions { OutDir = _out, Resume = true }));
+        Assert.Equal($"--resume: the checkpoint in {Path.Combine(_out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);
+    }
+
     private static string DropSeconds(string line) => line[..line.LastIndexOf(',')];
 
     private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
