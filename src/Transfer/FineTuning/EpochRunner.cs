@@ -21,8 +21,9 @@ internal static class EpochRunner
         int batches = (int)((count + batchSize - 1) / batchSize);
         using Generator generator = new(ShuffleSeed(seed, epoch));
         using Tensor order = randperm(count, generator: generator);
-        double lossSum = 0;
-        long correct = 0;
+        // Running sums stay on the device: no host sync per batch beyond what the optimizer needs.
+        using Tensor lossSum = zeros(1, float64, device);
+        using Tensor correct = zeros(1, int64, device);
         for (int b = 0; b < batches; b++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -37,12 +38,16 @@ internal static class EpochRunner
             Tensor loss = nn.functional.cross_entropy(logits, y);
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * (double)n;
-            correct += logits.argmax(1).eq(y).sum().item<long>();
+            using (no_grad())
+            {
+                lossSum.add_(loss.detach().to(float64), alpha: n);
+                correct.add_(logits.argmax(1).eq(y).sum());
+            }
+
             onBatch?.Invoke(b + 1, batches);
         }
 
-        return (lossSum / count, (double)correct / count);
+        return (lossSum.item<double>() / count, (double)correct.item<long>() / count);
     }
 
     /// <summary>Evaluates in eval mode without gradients; returns (mean loss, accuracy).</summary>
