@@ -1,0 +1,8 @@
+namespace Transfer.Applying;
+
+/// <summary>What applying a plan did, for logs and for tests that the plan was carried out whole.</summary>
+/// <param name="Loaded">Target tensors overwritten whole.</param>
+/// <param name="Partial">Target tensors that received a leading block of a differently shaped source.</param>
+/// <param name="CopiedElements">Target elements that now hold source values.</param>
+/// <param name="Cast">Copies whose source dtype differed from the target's and were converted.</param>
+public sealed record ApplyReport(int Loaded, int Partial, long CopiedElements, int Cast);

@@ -1,0 +1,155 @@
+using System.Globalization;
+using TorchSharp;
+
+namespace Transfer.Models;
+
+/// <summary>
+/// Makes models by name, so configs and the CLI can say <c>model: LeNet6</c>. Built in: <c>LeNet5</c>,
+/// <c>LeNet6</c> (option <c>classes</c>, default 10), <c>MLP</c> (options <c>input</c> default 784,
+/// <c>hidden</c> comma-separated widths default <c>256,128</c>, <c>classes</c> default 10) and <c>ResNet18</c>
+/// (options <c>classes</c> default 1000, <c>in_channels</c> default 3). Names are case-insensitive.
+/// </summary>
+public static class ModelRegistry
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, Func<IReadOnlyDictionary<string, string>, torch.nn.Module>> Factories =
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["LeNet5"] = o => new LeNet5(Options.Int(o, "LeNet5", "classes", 10, "classes")),
+            ["LeNet6"] = o => new LeNet6(Options.Int(o, "LeNet6", "classes", 10, "classes")),
+            ["MLP"] = o => new Mlp(
+                Options.Int(o, "MLP", "input", 784, "input", "hidden", "classes"),
+                Options.Sizes(o, "MLP", "hidden", [256, 128]),
+                Options.Int(o, "MLP", "classes", 10, "input", "hidden", "classes")),
+            ["ResNet18"] = o => new ResNet18(
+                Options.Int(o, "ResNet18", "classes", 1000, "classes", "in_channels"),
+                Options.Int(o, "ResNet18", "in_channels", 3, "classes", "in_channels")),
+        };
+
+    /// <summary>The registered names, sorted.</summary>
+    public static IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Factories.Keys.Order(StringComparer.Ordinal).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Creates a fresh, randomly initialized model.</summary>
+    /// <param name="name">A registered name (case-insensitive).</param>
+    /// <param name="options">Model options as strings, as they come from YAML or the command line.</param>
+    /// <exception cref="ModelConfigException">The name or an option is unknown or invalid.</exception>
+    public static torch.nn.Module Create(string name, IReadOnlyDictionary<string, string>? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Func<IReadOnlyDictionary<string, string>, torch.nn.Module>? factory;
+        lock (Gate)
+        {
+            Factories.TryGetValue(name, out factory);
+        }
+
+        if (factory is null)
+        {
+            throw new ModelConfigException(
+                $"Unknown model '{name}'; did you mean '{Closest(name, Names)}'? Known models: {string.Join(", ", Names)}.");
+        }
+
+        return factory(options ?? new Dictionary<string, string>());
+    }
+
+    /// <summary>Adds or replaces a model factory, so applications can plan onto their own models by name.</summary>
+    public static void Register(string name, Func<IReadOnlyDictionary<string, string>, torch.nn.Module> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Gate)
+        {
+            Factories[name] = factory;
+        }
+    }
+
+    /// <summary>The candidate with the smallest case-insensitive edit distance to <paramref name="name"/>.</summary>
+    internal static string Closest(string name, IEnumerable<string> candidates) =>
+        candidates.OrderBy(c => EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())).ThenBy(c => c, StringComparer.Ordinal).First();
+
+    private static int EditDistance(string a, string b)
+    {
+        int[] previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        int[] current = new int[b.Length + 1];
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    /// <summary>Parses model options and rejects unknown ones with the closest known option.</summary>
+    private static class Options
+    {
+        public static int Int(IReadOnlyDictionary<string, string> options, string model, string key, int fallback, params string[] known)
+        {
+            CheckKnown(options, model, known.Length == 0 ? [key] : known);
+            if (!options.TryGetValue(key, out string? text))
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+            {
+                throw new ModelConfigException($"Model '{model}' option '{key}' must be a positive integer, not '{text}'.");
+            }
+
+            return value;
+        }
+
+        public static IReadOnlyList<long> Sizes(IReadOnlyDictionary<string, string> options, string model, string key, long[] fallback)
+        {
+            if (!options.TryGetValue(key, out string? text))
+            {
+                return fallback;
+            }
+
+            if (text.Trim().Length == 0)
+            {
+                return [];
+            }
+
+            List<long> sizes = new();
+            foreach (string part in text.Split(','))
+            {
+                if (!long.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long size) || size < 1)
+                {
+                    throw new ModelConfigException(
+                        $"Model '{model}' option '{key}' must be comma-separated positive integers, not '{text}'.");
+                }
+
+                sizes.Add(size);
+            }
+
+            return sizes;
+        }
+
+        private static void CheckKnown(IReadOnlyDictionary<string, string> options, string model, string[] known)
+        {
+            foreach (string key in options.Keys.Order(StringComparer.Ordinal))
+            {
+                if (!known.Contains(key, StringComparer.Ordinal))
+                {
+                    throw new ModelConfigException(
+                        $"Model '{model}' has no option '{key}'; did you mean '{Closest(key, known)}'? Options: {string.Join(", ", known)}.");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using TorchSharp;
+using Transfer.Data;
+using static TorchSharp.torch;
+
+namespace Transfer.Training;
+
+/// <summary>
+/// One-epoch training and evaluation for classifiers trained with cross-entropy. Data stays on the CPU; each
+/// batch is moved to the model's device. Every temporary lives in a per-batch dispose scope, so memory stays
+/// flat however many epochs run. On the CPU, a given model state and generator seed give identical results.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>Trains for one epoch over <paramref name="data"/> in shuffled mini-batches.</summary>
+    /// <param name="model">A classifier returning logits <c>[batch, classes]</c>.</param>
+    /// <param name="optimizer">The optimizer over the model's trainable parameters.</param>
+    /// <param name="data">The training examples (on the CPU).</param>
+    /// <param name="batchSize">Examples per optimizer step; the last batch may be smaller.</param>
+    /// <param name="shuffle">The generator that orders the examples; null keeps the data order.</param>
+    /// <param name="progress">Called after each batch with (examples done, examples total).</param>
+    /// <param name="enterTrainMode">
+    /// Puts the model into training mode before the epoch; null calls <c>model.train()</c>. Pass
+    /// <c>Freezing.TrainMode.Enter</c> to keep frozen BatchNorm layers in eval mode.
+    /// </param>
+    public static EpochStats TrainEpoch(
+        nn.Module<Tensor, Tensor> model,
+        optim.Optimizer optimizer,
+        LabeledTensors data,
+        int batchSize,
+        Generator? shuffle = null,
+        Action<long, long>? progress = null,
+        Action<nn.Module>? enterTrainMode = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+
+        if (enterTrainMode is null)
+        {
+            model.train();
+        }
+        else
+        {
+            enterTrainMode(model);
+        }
+
+        Device device = DeviceOf(model);
+        long total = data.Count;
+        using Tensor order = shuffle is null ? arange(total, dtype: int64) : randperm(total, generator: shuffle);
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < total; start += batchSize)
+        {
+            using DisposeScope scope = NewDisposeScope();
+            long size = Math.Min(batchSize, total - start);
+            Tensor index = order.narrow(0, start, size);
+            Tensor images = data.Images.index_select(0, index).to(device);
+            Tensor labels = data.Labels.index_select(0, index).to(device);
+
+            optimizer.zero_grad();
+            Tensor logits = model.forward(images);
+            Tensor loss = nn.functional.cross_entropy(logits, labels);
+            loss.backward();
+            optimizer.step();
+
+            lossSum += loss.item<float>() * size;
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            progress?.Invoke(start + size, total);
+        }
+
+        return Stats(lossSum, correct, total);
+    }
+
+    /// <summary>Measures loss and accuracy in eval mode without gradients; leaves the model in eval mode.</summary>
+    /// <param name="model">A classifier returning logits <c>[batch, classes]</c>.</param>
+    /// <param name="data">The examples to score (on the CPU).</param>
+    /// <param name="batchSize">Examples per forward pass.</param>
+    public static EpochStats Evaluate(nn.Module<Tensor, Tensor> model, LabeledTensors data, int batchSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+
+        model.eval();
+        Device device = DeviceOf(model);
+        long total = data.Count;
+        double lossSum = 0;
+        long correct = 0;
+        using IDisposable noGrad = no_grad();
+        for (long start = 0; start < total; start += batchSize)
+        {
+            using DisposeScope scope = NewDisposeScope();
+            long size = Math.Min(batchSize, total - start);
+            Tensor images = data.Images.narrow(0, start, size).to(device);
+            Tensor labels = data.Labels.narrow(0, start, size).to(device);
+            Tensor logits = model.forward(images);
+            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+        }
+
+        return Stats(lossSum, correct, total);
+    }
+
+    /// <summary>The device of the model's first parameter or buffer; the CPU for a model with neither.</summary>
+    internal static Device DeviceOf(nn.Module model)
+    {
+        foreach (Tensor p in model.parameters())
+        {
+            return p.device;
+        }
+
+        foreach (Tensor b in model.buffers())
+        {
+            return b.device;
+        }
+
+        return CPU;
+    }
+
+    private static EpochStats Stats(double lossSum, long correct, long total) =>
+        total == 0 ? new EpochStats(0, 0, 0) : new EpochStats(lossSum / total, (double)correct / total, total);
+}
