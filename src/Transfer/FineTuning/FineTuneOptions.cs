@@ -42,5 +42,7 @@ public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batc
 /// <param name="StoppedEarly">Whether early stopping ended the run before its last epoch.</param>
 /// <param name="ResumedFrom">The checkpoint epoch the run continued from, or 0 for a fresh run.</param>
 /// <param name="Groups">The optimizer's parameter groups at the end of the run.</param>
+/// <param name="Freezing">Every parameter, frozen or trainable, as the first epoch of this session trained.</param>
 public sealed record FineTuneResult(
-    IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, int ResumedFrom, IReadOnlyList<OptimizerGroup> Groups);
+    IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, int ResumedFrom, IReadOnlyList<OptimizerGroup> Groups,
+    Transfer.Freezing.FreezeReport Freezing);

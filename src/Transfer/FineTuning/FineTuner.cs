@@ -4,6 +4,7 @@ using TorchSharp;
 using Transfer.Data;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
+using Transfer.Freezing;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch;
 
@@ -84,7 +85,7 @@ public static class FineTuner
         }
 
         using OptimizerGroups owned = groups;
-        LogFreezing(log, trainable, start + 1);
+        FreezeReport? firstFreezing = null;
         string best = Path.Combine(options.OutDir, "best.safetensors");
         bool stop = progress.StoppedEarly;
         for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
@@ -96,11 +97,17 @@ public static class FineTuner
                     epoch, added.ParameterNames.Count, added.Label, added.BaseLr);
             }
 
-            trainable.ApplyGradients(epoch);
+            FreezeReport freezing = trainable.ApplyGradients(epoch);
+            if (epoch == start + 1)
+            {
+                LogFreezing(log, freezing);
+                firstFreezing = freezing;
+            }
+
             groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
             double lr = groups.FirstLearningRate;
             Stopwatch clock = Stopwatch.StartNew();
-            trainable.EnterTraining(epoch);
+            trainable.EnterTraining();
             int e = epoch;
             (double trainLoss, double trainAcc) = EpochRunner.Train(
                 model, groups.Optimizer, train, config.BatchSize, seed, epoch, device,
@@ -130,7 +137,9 @@ public static class FineTuner
 
         WeightsFile.Write(Path.Combine(options.OutDir, "final.safetensors"), model);
         CurvesPlot.TryWrite(Path.Combine(options.OutDir, "curves.png"), progress.History, log);
-        return new FineTuneResult(progress.History, progress.BestEpoch, progress.StoppedEarly, start, groups.Groups.ToList());
+        return new FineTuneResult(
+            progress.History, progress.BestEpoch, progress.StoppedEarly, start, groups.Groups.ToList(),
+            firstFreezing ?? trainable.ApplyGradients(config.Epochs));
     }
 
     /// <summary>Adds an epoch's metrics to the progress, updating the best-model and early-stopping trackers.</summary>
@@ -175,21 +184,14 @@ public static class FineTuner
     private static bool Better(double value, double best, Metric metric) =>
         metric == Metric.ValLoss ? value < best : value > best;
 
-    private static void LogFreezing(ILogger log, TrainableParameters trainable, int epoch)
+    private static void LogFreezing(ILogger log, FreezeReport report)
     {
-        var frozen = trainable.All.Where(p => trainable.IsFrozen(p.Name, epoch)).ToList();
-        var training = trainable.All.Where(p => !trainable.IsFrozen(p.Name, epoch)).ToList();
         log.LogInformation(
             "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements)",
-            frozen.Count, frozen.Sum(p => p.Parameter.numel()), training.Count, training.Sum(p => p.Parameter.numel()));
-        foreach (var p in frozen)
+            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements);
+        foreach (FrozenParameter p in report.Parameters)
         {
-            log.LogInformation("  frozen    {Name} {Shape}", p.Name, $"[{string.Join(", ", p.Parameter.shape)}]");
-        }
-
-        foreach (var p in training)
-        {
-            log.LogInformation("  trainable {Name} {Shape}", p.Name, $"[{string.Join(", ", p.Parameter.shape)}]");
+            log.LogInformation("  {State} {Name} ({Elements} elements)", p.Frozen ? "frozen   " : "trainable", p.Name, p.Elements);
         }
     }
 }

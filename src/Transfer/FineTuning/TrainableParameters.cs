@@ -1,16 +1,16 @@
-using TorchSharp;
 using Transfer.FineTuning.Config;
+using Transfer.Freezing;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch.nn;
 
 namespace Transfer.FineTuning;
 
 /// <summary>
-/// Decides, for each epoch, which parameters train: everything except what <c>freeze</c> matches, until an
-/// <c>unfreeze</c> entry releases it. Applies the decision to <c>requires_grad</c> and to module modes
-/// (modules whose own parameters are all frozen run in eval mode, unless <c>frozen_bn: train</c> keeps
-/// BatchNorm layers training), so frozen tensors — BatchNorm running statistics included — stay bitwise
-/// as loaded.
+/// Decides, for each epoch, which parameters train: everything <c>freeze</c> does not match, plus what an
+/// <c>unfreeze</c> entry has released by then. Applies the decision with <see cref="Freezer"/> (which sets
+/// <c>requires_grad</c> and reports every tensor) and <see cref="TrainMode"/> (frozen BatchNorm layers stay
+/// in eval mode under <c>frozen_bn: eval</c>), so frozen tensors — running statistics included — stay
+/// bitwise as loaded.
 /// </summary>
 internal sealed class TrainableParameters
 {
@@ -24,20 +24,18 @@ internal sealed class TrainableParameters
         _model = model;
         _config = config;
         _parameters = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
-        _frozenAtStart = new HashSet<string>(StringComparer.Ordinal);
         foreach (string pattern in config.Freeze)
         {
-            NameGlob glob = new(pattern);
-            List<string> matched = _parameters.Select(p => p.Name).Where(glob.IsMatch).ToList();
-            if (matched.Count == 0)
+            FreezeSpec one = new([pattern]);
+            if (!_parameters.Any(p => one.Matches(p.Name)))
             {
                 throw new RuleConfigException(
                     $"finetune.freeze: '{pattern}' matches no parameter of the model{Hint(pattern)}");
             }
-
-            _frozenAtStart.UnionWith(matched);
         }
 
+        FreezeSpec spec = new(config.Freeze, config.FrozenBn);
+        _frozenAtStart = _parameters.Select(p => p.Name).Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
         foreach (UnfreezeConfig u in config.Unfreeze)
         {
             NameGlob glob = new(u.Match);
@@ -68,52 +66,16 @@ internal sealed class TrainableParameters
             ? _config.Unfreeze.FirstOrDefault(u => u.Epoch <= epoch && new NameGlob(u.Match).IsMatch(name))
             : null;
 
-    /// <summary>Sets <c>requires_grad</c> for epoch <paramref name="epoch"/>.</summary>
-    public void ApplyGradients(int epoch)
-    {
-        foreach ((string name, TorchSharp.Modules.Parameter parameter) in _parameters)
-        {
-            parameter.requires_grad = !IsFrozen(name, epoch);
-        }
-    }
+    /// <summary>Sets <c>requires_grad</c> for epoch <paramref name="epoch"/>; returns what is frozen and what trains.</summary>
+    public FreezeReport ApplyGradients(int epoch) =>
+        Freezer.Apply(_model, new FreezeSpec(_parameters.Select(p => p.Name).Where(n => IsFrozen(n, epoch)).Select(Escape)));
 
-    /// <summary>Puts the model in train mode, then fully frozen modules in eval mode, for epoch <paramref name="epoch"/>.</summary>
-    public void EnterTraining(int epoch)
-    {
-        _model.train();
-        foreach ((string _, Module module) in _model.named_modules())
-        {
-            List<string> own = module.named_parameters(recurse: false).Select(p => p.name).ToList();
-            if (own.Count == 0)
-            {
-                continue;
-            }
+    /// <summary>Puts the model in train mode, frozen BatchNorm layers in eval mode per <c>frozen_bn</c>.</summary>
+    public void EnterTraining() => TrainMode.Enter(_model, _config.FrozenBn);
 
-            string prefix = PrefixOf(module);
-            bool allFrozen = own.All(n => IsFrozen(prefix + n, epoch));
-            bool keepTraining = _config.FrozenBn == FrozenBatchNorm.Train && IsBatchNorm(module);
-            if (allFrozen && !keepTraining)
-            {
-                module.eval();
-            }
-        }
-    }
-
-    private static bool IsBatchNorm(Module module) =>
-        module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d;
-
-    private string PrefixOf(Module module)
-    {
-        foreach ((string name, Module m) in _model.named_modules())
-        {
-            if (ReferenceEquals(m, module))
-            {
-                return name.Length == 0 ? string.Empty : name + ".";
-            }
-        }
-
-        return string.Empty;
-    }
+    // Parameter names never contain glob characters, so a name is a glob matching only itself.
+    private static string Escape(string name) =>
+        name.Contains('*') || name.Contains('?') ? throw new InvalidOperationException($"parameter name '{name}' contains a glob character") : name;
 
     private string Hint(string pattern)
     {

@@ -2,6 +2,7 @@ using TorchSharp;
 using Transfer.Data;
 using Transfer.FineTuning;
 using Transfer.FineTuning.Config;
+using Transfer.Freezing;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Transfer.Data;
 using Transfer.FineTuning.Images;
 
 namespace Transfer.Tests.FineTuning;

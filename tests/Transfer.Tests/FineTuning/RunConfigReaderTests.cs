@@ -1,4 +1,5 @@
 using Transfer.FineTuning.Config;
+using Transfer.Freezing;
 using Transfer.Rules.Errors;
 
 namespace Transfer.Tests.FineTuning;

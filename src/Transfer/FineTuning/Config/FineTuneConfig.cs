@@ -1,3 +1,5 @@
+using Transfer.Freezing;
+
 namespace Transfer.FineTuning.Config;
 
 /// <summary>The <c>finetune:</c> section: everything about training after the transfer.</summary>
@@ -78,16 +80,6 @@ public enum SchedulerType
 /// <param name="StepSize">Epochs between decays (step).</param>
 /// <param name="Gamma">Decay factor (step).</param>
 public sealed record SchedulerConfig(SchedulerType Type = SchedulerType.None, int StepSize = 1, double Gamma = 0.1);
-
-/// <summary>The policy for BatchNorm layers whose parameters are all frozen.</summary>
-public enum FrozenBatchNorm
-{
-    /// <summary>Run them in eval mode: running statistics stay bitwise as loaded.</summary>
-    Eval,
-
-    /// <summary>Run them in train mode: batch statistics, running statistics keep updating.</summary>
-    Train,
-}
 
 /// <summary>One <c>param_groups</c> entry.</summary>
 /// <param name="Match">A glob over parameter names (<c>*</c> any run of characters, <c>?</c> one).</param>

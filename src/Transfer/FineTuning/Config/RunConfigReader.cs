@@ -1,3 +1,4 @@
+using Transfer.Freezing;
 using Transfer.Rules.Errors;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Transfer.Data;
+
 namespace Transfer.FineTuning.Images;
 
 /// <summary>
