@@ -15,11 +15,22 @@ public sealed record PlanEntry
     /// <summary>What happens to this tensor.</summary>
     public required EntryStatus Status { get; init; }
 
-    /// <summary>Why a tensor is skipped or missing (<c>shape_mismatch</c>, <c>excluded</c>, <c>no_source</c>…).</summary>
+    /// <summary>Why a tensor is skipped or missing (<c>shape_mismatch</c>, <c>excluded</c>,
+    /// <c>dtype_mismatch</c>, <c>no_source</c>, <c>ambiguous</c>, <c>conflict</c>).</summary>
     public string? Reason { get; init; }
 
-    /// <summary>The strategy or rule that matched the source to the target (<c>name</c>, <c>suffix</c>…).</summary>
+    /// <summary>The strategy or rule that matched the source to the target (<c>name</c>, <c>suffix</c>,
+    /// <c>structural</c>, or the key rules that renamed the source, e.g. <c>strip_prefix 'module.'</c>)..</summary>
     public string? Rule { get; init; }
+
+    /// <summary>
+    /// The sources that could not be told apart (reason <c>ambiguous</c>) or that all resolve to this target
+    /// (reason <c>conflict</c>), in source order; null otherwise.
+    /// </summary>
+    public IReadOnlyList<string>? Candidates { get; init; }
+
+    /// <summary>True when the source is loaded (whole or partly) and cast from <see cref="SourceDtype"/> to <see cref="TargetDtype"/>.</summary>
+    public bool Cast { get; init; }
 
     /// <summary>The source tensor's shape, when there is a source.</summary>
     public IReadOnlyList<long>? SourceShape { get; init; }

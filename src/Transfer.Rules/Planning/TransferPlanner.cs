@@ -1,14 +1,26 @@
 namespace Transfer.Rules.Planning;
 
-/// <summary>Makes a <see cref="TransferPlan"/> from tensor specs and rules. Pure: no tensors, no I/O.</summary>
+/// <summary>
+/// Makes a <see cref="TransferPlan"/> from tensor specs and rules. Pure: no tensors, no I/O, and linear in
+/// keys × rules (each source key runs through the key rules once; matching is dictionary lookups).
+/// Planning returns the plan even when the rules forbid it; call <see cref="TransferPlan.EnsureValid"/> to fail.
+/// </summary>
+/// <remarks>
+/// The steps, in order: (1) every source key runs through the key rules (strip_prefix, add_prefix, rename);
+/// (2) a renamed key equal to a target key matches it, two sources for one target being a conflict;
+/// (3) targets still unmatched try the fallbacks of <see cref="RuleSet.Match"/> against sources no target
+/// took; (4) each match is judged: excluded, dtype, shape policy; (5) required keys and min_loaded are checked.
+/// </remarks>
 public static class TransferPlanner
 {
     /// <summary>Plans which source tensor feeds each target tensor.</summary>
-    /// <param name="source">The source tensors, in checkpoint order.</param>
-    /// <param name="target">The target tensors, in model order.</param>
+    /// <param name="source">The source tensors, in checkpoint order; names must be unique.</param>
+    /// <param name="target">The target tensors, in model order; names must be unique.</param>
     /// <param name="rules">The rules to match with.</param>
     /// <param name="sourceName">A label for the source in reports.</param>
     /// <param name="targetName">A label for the target in reports.</param>
+    /// <exception cref="ArgumentException">A name appears twice in <paramref name="source"/> or <paramref name="target"/>.</exception>
+    /// <exception cref="Errors.RuleConfigException">A rename regex ran past its match timeout.</exception>
     public static TransferPlan Plan(
         IReadOnlyList<TensorSpec> source,
         IReadOnlyList<TensorSpec> target,
@@ -19,57 +31,23 @@ public static class TransferPlanner
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        ArgumentNullException.ThrowIfNull(targetName);
 
-        Dictionary<string, TensorSpec> byName = source.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        HashSet<string> used = new(StringComparer.Ordinal);
-        List<PlanEntry> entries = new(target.Count + source.Count);
-        foreach (TensorSpec t in target)
+        MatchTable table = new(source, target, rules);
+        table.MatchByName();
+        foreach (MatchStrategy strategy in rules.Match)
         {
-            if (!byName.TryGetValue(t.Name, out TensorSpec? s))
+            if (strategy == MatchStrategy.Suffix)
             {
-                entries.Add(new PlanEntry
-                {
-                    Target = t.Name, Status = EntryStatus.Missing, Reason = "no_source",
-                    TargetShape = t.Shape, TargetDtype = t.DType,
-                });
-                continue;
+                SuffixMatcher.Run(table);
             }
-
-            used.Add(s.Name);
-            bool fits = s.SameShape(t);
-            entries.Add(new PlanEntry
+            else if (strategy == MatchStrategy.Structural)
             {
-                Target = t.Name, Source = s.Name, Rule = "name",
-                Status = fits ? EntryStatus.Loaded : EntryStatus.Skipped,
-                Reason = fits ? null : "shape_mismatch",
-                SourceShape = s.Shape, TargetShape = t.Shape, SourceDtype = s.DType, TargetDtype = t.DType,
-            });
-        }
-
-        foreach (TensorSpec s in source)
-        {
-            if (!used.Contains(s.Name))
-            {
-                entries.Add(new PlanEntry
-                {
-                    Source = s.Name, Status = EntryStatus.Unused, SourceShape = s.Shape, SourceDtype = s.DType,
-                });
+                StructuralMatcher.Run(table);
             }
         }
 
-        long targetElements = target.Sum(t => t.ElementCount);
-        long loadedElements = target
-            .Zip(entries)
-            .Where(p => p.Second.Status == EntryStatus.Loaded)
-            .Sum(p => p.First.ElementCount);
-        PlanSummary summary = new(
-            entries.Count(e => e.Status == EntryStatus.Loaded),
-            entries.Count(e => e.Status == EntryStatus.Partial),
-            entries.Count(e => e.Status == EntryStatus.Skipped),
-            entries.Count(e => e.Status == EntryStatus.Missing),
-            entries.Count(e => e.Status == EntryStatus.Unused),
-            loadedElements,
-            targetElements);
-        return new TransferPlan { SourceName = sourceName, TargetName = targetName, Entries = entries, Summary = summary };
+        return PlanAssembler.Assemble(table, sourceName, targetName);
     }
 }

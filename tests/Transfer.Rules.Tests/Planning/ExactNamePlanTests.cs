@@ -5,8 +5,6 @@ namespace Transfer.Rules.Tests.Planning;
 
 public sealed class ExactNamePlanTests
 {
-    private static TensorSpec F32(string name, params long[] shape) => new(name, "float32", shape);
-
     [Fact]
     public void Shape_mismatch_is_skipped_and_reported_with_both_shapes()
     {

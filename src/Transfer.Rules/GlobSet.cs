@@ -1,0 +1,98 @@
+namespace Transfer.Rules;
+
+/// <summary>
+/// A set of globs matched without regexes: literal patterns go into a hash set, so a list of thousands of
+/// exact keys costs one lookup per key; wildcard patterns use a linear two-pointer match.
+/// </summary>
+internal sealed class GlobSet
+{
+    private readonly HashSet<string> _literals = new(StringComparer.Ordinal);
+    private readonly List<string> _wildcards = [];
+
+    public GlobSet(IEnumerable<string> patterns)
+    {
+        foreach (string pattern in patterns)
+        {
+            if (pattern.AsSpan().IndexOfAny('*', '?') < 0)
+            {
+                _literals.Add(pattern);
+            }
+            else
+            {
+                _wildcards.Add(pattern);
+            }
+        }
+    }
+
+    public bool Matches(string key)
+    {
+        if (_literals.Contains(key))
+        {
+            return true;
+        }
+
+        foreach (string pattern in _wildcards)
+        {
+            if (Glob(pattern, key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Checks patterns for a caller: non-empty text.</summary>
+    public static IReadOnlyList<string> Check(string kind, IReadOnlyList<string>? patterns)
+    {
+        if (patterns is null || patterns.Count == 0)
+        {
+            throw new Errors.RuleConfigException($"{kind} needs at least one key or glob.");
+        }
+
+        foreach (string pattern in patterns)
+        {
+            if (string.IsNullOrEmpty(pattern))
+            {
+                throw new Errors.RuleConfigException($"{kind} has an empty pattern; write a key or a glob such as 'fc.*'.");
+            }
+        }
+
+        return patterns.ToArray();
+    }
+
+    /// <summary>Wildcard match: '*' any run of characters (dots included), '?' exactly one character.</summary>
+    internal static bool Glob(string pattern, string text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+}

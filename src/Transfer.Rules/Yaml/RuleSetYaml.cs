@@ -1,0 +1,301 @@
+using System.Globalization;
+using Transfer.Rules.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Transfer.Rules.Yaml;
+
+/// <summary>
+/// Reads a <see cref="RuleSet"/> from YAML. The document is either a mapping of options or, as a shorthand, a
+/// bare list of rules:
+/// <code>
+/// rules:                 # key rules apply in order to every source key
+///   - strip_prefix: 'module.'
+///   - add_prefix: 'backbone.'
+///   - rename: { from: '^moon\.(\d+)\.', to: 'conv.$1.' }
+///   - exclude: ['fc.5.*']          # a glob or a list of them
+///   - include: 'backbone.*'
+///   - required: ['conv.*']
+///   - shape: { match: 'fc.5.*', policy: slice }   # skip | error | slice; the last match wins
+/// shape_mismatch: skip   # skip | error
+/// dtype_mismatch: cast   # cast | error
+/// match: suffix          # name | suffix | structural, or a list of them, tried after name
+/// min_loaded: 0.5        # fraction of target elements that must load
+/// include: ...           # include, exclude and required may also sit at the top level
+/// </code>
+/// Every mistake is a <see cref="RuleConfigException"/> whose message starts with <c>file:line:column</c> and,
+/// for an unknown name, suggests the closest valid one.
+/// </summary>
+public static class RuleSetYaml
+{
+    private static readonly string[] TopKeys =
+        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required"];
+
+    private static readonly string[] RuleKinds =
+        ["strip_prefix", "add_prefix", "rename", "exclude", "include", "required", "shape"];
+
+    /// <summary>Reads a rule file; throws <see cref="RuleConfigException"/> naming the file for any problem.</summary>
+    public static RuleSet Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuleConfigException($"{path}: cannot read the rule file: {e.Message}", e);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses rule YAML; <paramref name="fileName"/> labels error messages. An empty document is <see cref="RuleSet.Default"/>.</summary>
+    public static RuleSet Parse(string yaml, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(fileName);
+        YamlStream stream = new();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            string problem = (e.InnerException?.Message ?? e.Message).Trim();
+            throw new RuleConfigException($"{fileName}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {problem}", e);
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            return RuleSet.Default;
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            YamlNode second = stream.Documents[1].RootNode;
+            throw Error(fileName, second, "a rule file holds one YAML document, but this is a second one.");
+        }
+
+        return FromNode(stream.Documents[0].RootNode, fileName);
+    }
+
+    /// <summary>
+    /// Reads rules from an already parsed node, e.g. the <c>rules:</c> section of a fine-tuning config: a
+    /// mapping of options or a list of rules. Positions in errors are those of the node's document.
+    /// </summary>
+    public static RuleSet FromNode(YamlNode node, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(fileName);
+        RuleSetBuilder builder = RuleSet.Builder();
+        switch (node)
+        {
+            case YamlSequenceNode list:
+                ReadRules(list, fileName, builder);
+                break;
+            case YamlMappingNode map:
+                ReadOptions(map, fileName, builder);
+                break;
+            case YamlScalarNode scalar when IsNull(scalar):
+                break;
+            default:
+                throw Error(fileName, node, "expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules.");
+        }
+
+        try
+        {
+            return builder.Build();
+        }
+        catch (RuleConfigException e)
+        {
+            throw Error(fileName, node, e.Message);
+        }
+    }
+
+    private static void ReadOptions(YamlMappingNode map, string file, RuleSetBuilder builder)
+    {
+        foreach ((YamlNode keyNode, YamlNode value) in map.Children)
+        {
+            string key = Scalar(file, keyNode, "an option name");
+            switch (key)
+            {
+                case "rules":
+                    ReadRules(value as YamlSequenceNode ?? throw Error(file, value, "rules must be a list, each item one rule such as '- strip_prefix: module.'."), file, builder);
+                    break;
+                case "shape_mismatch" when value is YamlScalarNode { Value: "slice" }:
+                    throw Error(file, value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
+                case "shape_mismatch":
+                    builder.ShapeMismatch(Choice(file, value, "shape_mismatch", ["skip", "error"]) == "skip" ? ShapePolicy.Skip : ShapePolicy.Error);
+                    break;
+                case "dtype_mismatch":
+                    builder.DTypeMismatch(Choice(file, value, "dtype_mismatch", ["cast", "error"]) == "cast" ? DTypePolicy.Cast : DTypePolicy.Error);
+                    break;
+                case "match":
+                    builder.Match(ReadMatch(file, value));
+                    break;
+                case "min_loaded":
+                    builder.MinLoaded(Fraction(file, value));
+                    break;
+                case "include":
+                case "exclude":
+                case "required":
+                    builder.Add(MakeRule(file, keyNode, key, value));
+                    break;
+                default:
+                    throw Error(file, keyNode, $"unknown option '{key}'; {Suggest.Hint(key, TopKeys)}");
+            }
+        }
+    }
+
+    private static void ReadRules(YamlSequenceNode list, string file, RuleSetBuilder builder)
+    {
+        foreach (YamlNode item in list.Children)
+        {
+            if (item is not YamlMappingNode rule || rule.Children.Count != 1)
+            {
+                throw Error(file, item, "each rule is a mapping with one key, e.g. '- strip_prefix: module.'.");
+            }
+
+            (YamlNode kind, YamlNode value) = rule.Children.Single();
+            builder.Add(MakeRule(file, kind, Scalar(file, kind, "a rule kind"), value));
+        }
+    }
+
+    private static IRule MakeRule(string file, YamlNode kindNode, string kind, YamlNode value)
+    {
+        try
+        {
+            return kind switch
+            {
+                "strip_prefix" => new StripPrefixRule(Scalar(file, value, "the prefix to strip")),
+                "add_prefix" => new AddPrefixRule(Scalar(file, value, "the prefix to add")),
+                "rename" => MakeRename(file, value),
+                "exclude" => new ExcludeRule(Patterns(file, value, kind)),
+                "include" => new IncludeRule(Patterns(file, value, kind)),
+                "required" => new RequiredRule(Patterns(file, value, kind)),
+                "shape" => MakeShape(file, value),
+                _ => throw Error(file, kindNode, $"unknown rule '{kind}'; {Suggest.Hint(kind, RuleKinds)}"),
+            };
+        }
+        catch (RuleConfigException e) when (!e.Message.StartsWith(file + ":", StringComparison.Ordinal))
+        {
+            throw Error(file, value, e.Message);
+        }
+    }
+
+    private static RenameRule MakeRename(string file, YamlNode value)
+    {
+        Dictionary<string, YamlNode> fields = Fields(file, value, "rename", ["from", "to"]);
+        return new RenameRule(Scalar(file, fields["from"], "the 'from' regex"), Scalar(file, fields["to"], "the 'to' replacement"));
+    }
+
+    private static ShapeRule MakeShape(string file, YamlNode value)
+    {
+        Dictionary<string, YamlNode> fields = Fields(file, value, "shape", ["match", "policy"]);
+        ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice"]) switch
+        {
+            "skip" => ShapePolicy.Skip,
+            "error" => ShapePolicy.Error,
+            _ => ShapePolicy.Slice,
+        };
+        return new ShapeRule(policy, Patterns(file, fields["match"], "shape match"));
+    }
+
+    /// <summary>A mapping with exactly the given keys, each required.</summary>
+    private static Dictionary<string, YamlNode> Fields(string file, YamlNode value, string kind, string[] names)
+    {
+        if (value is not YamlMappingNode map)
+        {
+            throw Error(file, value, $"{kind} needs a mapping {{ {string.Join(", ", names.Select(n => n + ": …"))} }}.");
+        }
+
+        Dictionary<string, YamlNode> fields = new(StringComparer.Ordinal);
+        foreach ((YamlNode keyNode, YamlNode field) in map.Children)
+        {
+            string key = Scalar(file, keyNode, $"a {kind} field");
+            if (!names.Contains(key))
+            {
+                throw Error(file, keyNode, $"unknown {kind} field '{key}'; {Suggest.Hint(key, names)}");
+            }
+
+            fields[key] = field;
+        }
+
+        foreach (string name in names)
+        {
+            if (!fields.ContainsKey(name))
+            {
+                throw Error(file, value, $"{kind} is missing '{name}'.");
+            }
+        }
+
+        return fields;
+    }
+
+    private static MatchStrategy[] ReadMatch(string file, YamlNode value)
+    {
+        IEnumerable<YamlNode> items = value is YamlSequenceNode list ? list.Children : [value];
+        return items.Select(item => Choice(file, item, "match", ["name", "suffix", "structural"]) switch
+        {
+            "name" => MatchStrategy.Name,
+            "suffix" => MatchStrategy.Suffix,
+            _ => MatchStrategy.Structural,
+        }).ToArray();
+    }
+
+    private static double Fraction(string file, YamlNode value)
+    {
+        string text = Scalar(file, value, "a fraction from 0 to 1");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction)
+            || double.IsNaN(fraction) || fraction < 0 || fraction > 1)
+        {
+            throw Error(file, value, $"min_loaded must be a fraction from 0 to 1, not '{text}'.");
+        }
+
+        return fraction;
+    }
+
+    private static string[] Patterns(string file, YamlNode value, string kind)
+    {
+        if (value is YamlSequenceNode list)
+        {
+            if (list.Children.Count == 0)
+            {
+                throw Error(file, value, $"{kind} needs at least one key or glob.");
+            }
+
+            return list.Children.Select(item => Scalar(file, item, "a key or glob")).ToArray();
+        }
+
+        return [Scalar(file, value, "a key or glob, or a list of them")];
+    }
+
+    private static string Choice(string file, YamlNode value, string option, string[] valid)
+    {
+        string text = Scalar(file, value, string.Join(" | ", valid));
+        if (!valid.Contains(text))
+        {
+            throw Error(file, value, $"{option} cannot be '{text}'; {Suggest.Hint(text, valid)}");
+        }
+
+        return text;
+    }
+
+    private static string Scalar(string file, YamlNode node, string expected)
+    {
+        if (node is YamlScalarNode scalar && scalar.Value is not null && !IsNull(scalar))
+        {
+            return scalar.Value;
+        }
+
+        throw Error(file, node, $"expected {expected} here.");
+    }
+
+    private static bool IsNull(YamlScalarNode scalar) =>
+        scalar.Style == ScalarStyle.Plain && (scalar.Value is null or "" or "~" or "null");
+
+    private static RuleConfigException Error(string file, YamlNode node, string message) =>
+        new($"{file}:{node.Start.Line}:{node.Start.Column}: {message}");
+}

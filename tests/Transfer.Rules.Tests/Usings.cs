@@ -1,0 +1,2 @@
+global using Transfer.Rules.Planning;
+global using static Transfer.Rules.Tests.Models;

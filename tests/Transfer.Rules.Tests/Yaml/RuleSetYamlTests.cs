@@ -1,0 +1,150 @@
+using Transfer.Rules.Errors;
+using Transfer.Rules.Yaml;
+using YamlDotNet.RepresentationModel;
+
+namespace Transfer.Rules.Tests.Yaml;
+
+public sealed class RuleSetYamlTests
+{
+    private const string Example = """
+        rules:
+          - strip_prefix: 'module.'
+          - rename: { from: '^moon\.(\d+)\.', to: 'conv.$1.' }
+          - exclude: ['fc.5.*']
+          - shape: { match: 'fc.5.*', policy: slice }
+        shape_mismatch: skip
+        match: suffix
+        min_loaded: 0.5
+        """;
+
+    [Fact]
+    public void The_documented_example_reads_into_the_same_rules_the_builder_makes()
+    {
+        RuleSet fromYaml = RuleSetYaml.Parse(Example, "rules.yaml");
+        RuleSet fromBuilder = RuleSet.Builder()
+            .StripPrefix("module.")
+            .Rename(@"^moon\.(\d+)\.", "conv.$1.")
+            .Exclude("fc.5.*")
+            .Shape(ShapePolicy.Slice, "fc.5.*")
+            .ShapeMismatch(ShapePolicy.Skip)
+            .Match(MatchStrategy.Suffix)
+            .MinLoaded(0.5)
+            .Build();
+
+        Assert.Equal(fromBuilder.ToString(), fromYaml.ToString());
+    }
+
+    [Fact]
+    public void Every_option_and_rule_kind_is_read()
+    {
+        RuleSet rules = RuleSetYaml.Parse("""
+            rules:
+              - add_prefix: backbone.
+              - include: 'backbone.*'
+              - required: [backbone.conv.0.weight, 'backbone.fc.*']
+              - shape: { match: [a, b], policy: error }
+            shape_mismatch: error
+            dtype_mismatch: error
+            match: [structural, suffix]
+            exclude: x
+            """, "r.yaml");
+
+        Assert.Equal(
+            "add_prefix 'backbone.'; include 'backbone.*'; required ['backbone.conv.0.weight', 'backbone.fc.*']; " +
+            "shape ['a', 'b']: error; exclude 'x'; shape_mismatch error; dtype_mismatch error; match name, structural, suffix",
+            rules.ToString());
+    }
+
+    [Fact]
+    public void A_bare_list_of_rules_is_a_rule_file_too() =>
+        Assert.Equal(
+            "strip_prefix 'module.'; shape_mismatch skip; dtype_mismatch cast; match name",
+            RuleSetYaml.Parse("- strip_prefix: module.\n", "r.yaml").ToString());
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n")]
+    [InlineData("~\n")]
+    public void An_empty_rule_file_is_the_default(string yaml) =>
+        Assert.Equal(RuleSet.Default.ToString(), RuleSetYaml.Parse(yaml, "r.yaml").ToString());
+
+    public static TheoryData<string, string> BadFiles => new()
+    {
+        { "rules:\n  - strip_prefx: module.\n", "r.yaml:2:5: unknown rule 'strip_prefx'; did you mean 'strip_prefix'?" },
+        { "shape_mismatc: skip\n", "r.yaml:1:1: unknown option 'shape_mismatc'; did you mean 'shape_mismatch'?" },
+        { "colour: blue\n", "r.yaml:1:1: unknown option 'colour'; expected one of: rules, shape_mismatch, dtype_mismatch, match, min_loaded, include, exclude, required." },
+        { "shape_mismatch: slice\n", "r.yaml:1:17: shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'." },
+        { "shape_mismatch: errr\n", "r.yaml:1:17: shape_mismatch cannot be 'errr'; did you mean 'error'?" },
+        { "match: sufix\n", "r.yaml:1:8: match cannot be 'sufix'; did you mean 'suffix'?" },
+        { "min_loaded: 1.5\n", "r.yaml:1:13: min_loaded must be a fraction from 0 to 1, not '1.5'." },
+        { "min_loaded: half\n", "r.yaml:1:13: min_loaded must be a fraction from 0 to 1, not 'half'." },
+        { "rules:\n  - rename: { from: '^moon(', to: x }\n", "r.yaml:2:13: rename 'from' is not a valid .NET regex: Invalid pattern '^moon(' at offset 6. Not enough )'s." },
+        { "rules:\n  - rename: { from: a, too: x }\n", "r.yaml:2:24: unknown rename field 'too'; did you mean 'to'?" },
+        { "rules:\n  - rename: { from: a }\n", "r.yaml:2:13: rename is missing 'to'." },
+        { "rules:\n  - rename: a\n", "r.yaml:2:13: rename needs a mapping { from: …, to: … }." },
+        { "rules:\n  - shape: { match: 'fc.*', policy: slise }\n", "r.yaml:2:37: policy cannot be 'slise'; did you mean 'slice'?" },
+        { "rules:\n  - strip_prefix: ''\n", "r.yaml:2:19: strip_prefix needs a non-empty prefix such as 'module.'." },
+        { "rules:\n  - exclude: []\n", "r.yaml:2:14: exclude needs at least one key or glob." },
+        { "rules:\n  - strip_prefix: a\n    add_prefix: b\n", "r.yaml:2:5: each rule is a mapping with one key, e.g. '- strip_prefix: module.'." },
+        { "rules: strip_prefix\n", "r.yaml:1:8: rules must be a list, each item one rule such as '- strip_prefix: module.'." },
+        { "just text\n", "r.yaml:1:1: expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules." },
+        { "rules: [\n", "r.yaml:2:1: not valid YAML: While parsing a node, did not find expected node content." },
+        { "match: name\nmatch: suffix\n", "r.yaml:2:1: not valid YAML: Duplicate key match" },
+        { "a: 1\n---\nb: 2\n", "r.yaml:3:1: a rule file holds one YAML document, but this is a second one." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void Mistakes_are_one_line_with_file_line_column_and_the_closest_name(string yaml, string message) =>
+        Assert.Equal(message, Assert.Throws<RuleConfigException>(() => RuleSetYaml.Parse(yaml, "r.yaml")).Message);
+
+    [Fact]
+    public void A_rules_section_embedded_in_another_config_reads_from_its_node()
+    {
+        YamlStream stream = new();
+        stream.Load(new StringReader("epochs: 3\nrules:\n  shape_mismatch: error\n  rules:\n    - strip_prefix: module.\n"));
+        YamlNode section = ((YamlMappingNode)stream.Documents[0].RootNode).Children[new YamlScalarNode("rules")];
+
+        RuleSet rules = RuleSetYaml.FromNode(section, "finetune.yaml");
+
+        Assert.Equal("strip_prefix 'module.'; shape_mismatch error; dtype_mismatch cast; match name", rules.ToString());
+    }
+
+    [Fact]
+    public void Errors_in_an_embedded_section_point_into_the_whole_file()
+    {
+        YamlStream stream = new();
+        stream.Load(new StringReader("epochs: 3\nrules:\n  - add_prefx: a.\n"));
+        YamlNode section = ((YamlMappingNode)stream.Documents[0].RootNode).Children[new YamlScalarNode("rules")];
+
+        Assert.Equal(
+            "finetune.yaml:3:5: unknown rule 'add_prefx'; did you mean 'add_prefix'?",
+            Assert.Throws<RuleConfigException>(() => RuleSetYaml.FromNode(section, "finetune.yaml")).Message);
+    }
+
+    [Fact]
+    public void Load_reads_the_file_and_names_it_when_missing()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rules-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, Example);
+        try
+        {
+            Assert.Equal(RuleSetYaml.Parse(Example, path).ToString(), RuleSetYaml.Load(path).ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        RuleConfigException e = Assert.Throws<RuleConfigException>(() => RuleSetYaml.Load(path));
+        Assert.StartsWith($"{path}: cannot read the rule file: Could not find file", e.Message);
+    }
+
+    [Fact]
+    public void Levenshtein_counts_single_character_edits()
+    {
+        Assert.Equal(1, Suggest.Levenshtein("strip_prefx", "strip_prefix"));
+        Assert.Equal(3, Suggest.Levenshtein("kitten", "sitting"));
+        Assert.Equal(0, Suggest.Levenshtein("", ""));
+    }
+}
