@@ -1,0 +1,48 @@
+using Transfer.Rules;
+
+namespace Transfer.Formats;
+
+/// <summary>
+/// An open checkpoint: its format, the state dict's tensors (specs known, bytes read on demand) and the
+/// scalar entries that travelled with it. Keep it open while tensors are loaded; dispose it to close the file.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    private readonly IDisposable? file;
+
+    internal Checkpoint(string path, string format, string? stateDictKey, IReadOnlyDictionary<string, string> metadata,
+        IReadOnlyList<CheckpointTensor> tensors, IDisposable? file)
+    {
+        Path = path;
+        Format = format;
+        StateDictKey = stateDictKey;
+        Metadata = metadata;
+        Tensors = tensors;
+        Specs = [.. tensors.Select(t => t.Spec)];
+        this.file = file;
+    }
+
+    /// <summary>The file this checkpoint was read from.</summary>
+    public string Path { get; }
+
+    /// <summary><c>pytorch</c>, <c>safetensors</c> or <c>torchsharp</c>, as detected from the content.</summary>
+    public string Format { get; }
+
+    /// <summary>The key of a training checkpoint dict that holds the state dict; null when it is the top level.</summary>
+    public string? StateDictKey { get; }
+
+    /// <summary>
+    /// Scalars stored beside the state dict (a PyTorch checkpoint's <c>epoch</c> or <c>loss</c>, as text the
+    /// way Python prints them) or a safetensors file's <c>__metadata__</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The state dict's tensors in file order.</summary>
+    public IReadOnlyList<CheckpointTensor> Tensors { get; }
+
+    /// <summary>The specs of <see cref="Tensors"/>, for planning.</summary>
+    public IReadOnlyList<TensorSpec> Specs { get; }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => file?.Dispose();
+}

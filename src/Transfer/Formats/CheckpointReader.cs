@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+using Transfer.Formats.PyTorch;
+using Transfer.Formats.SafeTensors;
+using Transfer.Formats.TorchSharp;
+
+namespace Transfer.Formats;
+
+/// <summary>
+/// Opens any checkpoint Transfer reads. The format is detected from the content, never the extension:
+/// a zip is a PyTorch <c>torch.save</c> file, an 8-byte length followed by <c>{</c> is safetensors, and
+/// anything else is tried as a TorchSharp <c>Module.save</c> file. Opening reads headers only.
+/// </summary>
+public static class CheckpointReader
+{
+    /// <summary>Opens <paramref name="path"/>; the caller disposes the result.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>
+    /// <exception cref="CheckpointFormatException">The file is unreadable, corrupt or hostile.</exception>
+    public static Checkpoint Open(string path, string? stateDictKey = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new CheckpointFormatException(path, "the file does not exist");
+        }
+
+        TensorFile file = new(path);
+        try
+        {
+            byte[] head = file.ReadBytes(0, (int)Math.Min(16, file.Length));
+            Checkpoint checkpoint = Detect(head) switch
+            {
+                "pytorch" => PyTorchCheckpointReader.Read(file, stateDictKey),
+                "safetensors" => SafeTensorsReader.Read(file),
+                "empty" => throw new CheckpointFormatException(path, "the file is empty"),
+                "legacy" => throw new CheckpointFormatException(path,
+                    "this is a legacy (pre-1.6, non-zip) torch.save file, which Transfer does not read; " +
+                    "re-save it with a modern PyTorch: torch.save(torch.load(f), 'new.pt')"),
+                _ => TorchSharpReader.Read(file),
+            };
+            if (stateDictKey is not null && checkpoint.Format != "pytorch")
+            {
+                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts, but this is a {checkpoint.Format} file");
+            }
+
+            return checkpoint;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static string Detect(byte[] head)
+    {
+        if (head.Length == 0)
+        {
+            return "empty";
+        }
+
+        if (head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+        {
+            return "pytorch";
+        }
+
+        if (head.Length >= 9 && head[8] == '{' && BinaryPrimitives.ReadUInt64LittleEndian(head) >= 2)
+        {
+            return "safetensors";
+        }
+
+        // A legacy torch.save file starts with a pickled magic number: PROTO 2, LONG1 0x1950a86a20f9469cfc6c.
+        if (head.Length >= 3 && head[0] == 0x80 && head[1] == 2 && head[2] == 0x8a)
+        {
+            return "legacy";
+        }
+
+        return "torchsharp";
+    }
+}

@@ -1,0 +1,72 @@
+using TorchSharp;
+using Transfer.Rules;
+
+namespace Transfer.Formats;
+
+/// <summary>
+/// One named tensor of an open <see cref="Checkpoint"/>. Its spec is known from the header alone; its bytes
+/// are read only when <see cref="Load"/> or <see cref="Sha256"/> is called, so planning against a large
+/// checkpoint costs no tensor I/O.
+/// </summary>
+public sealed class CheckpointTensor
+{
+    private readonly TensorSource source;
+
+    internal CheckpointTensor(TensorSpec spec, TensorSource source)
+    {
+        Spec = spec;
+        this.source = source;
+    }
+
+    /// <summary>The tensor's name, dtype and shape as the file declares them.</summary>
+    public TensorSpec Spec { get; }
+
+    /// <summary>
+    /// Reads the tensor into a new contiguous CPU tensor with exactly the file's dtype, shape and values.
+    /// The caller owns (and disposes) the result.
+    /// </summary>
+    public torch.Tensor Load()
+    {
+        DType dtype = DType.FromName(Spec.DType)!;
+        torch.Tensor tensor = torch.empty([.. Spec.Shape], dtype.ScalarType);
+        try
+        {
+            unsafe
+            {
+                TensorBytes.WithPointer(tensor, source.CopyTo);
+            }
+
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes.</summary>
+    public string Sha256()
+    {
+        using torch.Tensor tensor = Load();
+        return TensorBytes.Sha256(tensor);
+    }
+
+    /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
+    internal long ByteCount => checked(Spec.ElementCount * DType.FromName(Spec.DType)!.Size);
+
+    /// <summary>
+    /// Streams the contiguous little-endian bytes to <paramref name="output"/> without materialising the
+    /// tensor when the file holds it contiguously, so converting a large checkpoint needs constant memory.
+    /// </summary>
+    internal void WriteTo(Stream output)
+    {
+        if (source.TryWriteTo(output))
+        {
+            return;
+        }
+
+        using torch.Tensor tensor = Load();
+        TensorBytes.Write(tensor, output);
+    }
+}

@@ -1,0 +1,80 @@
+using TorchSharp;
+using Transfer.Formats.PyTorch;
+using Transfer.Formats.SafeTensors;
+using Transfer.Formats.TorchSharp;
+using Transfer.IO;
+
+namespace Transfer.Formats;
+
+/// <summary>
+/// Writes a state dict in the format the path's extension names: <c>.safetensors</c> (Hugging Face layout,
+/// tensors in the given order, header padded to 8 bytes), <c>.pt</c>/<c>.pth</c>/<c>.bin</c> (a
+/// <c>torch.save</c> zip that <c>torch.load(f, weights_only=True)</c> returns as an OrderedDict) or
+/// <c>.dat</c> (TorchSharp <c>Module.save</c>). Tensors are written in the order given, so output is
+/// deterministic. Every write is atomic through <see cref="AtomicFile"/>: a failure leaves the old file.
+/// </summary>
+public static class CheckpointWriter
+{
+    /// <summary>Writes live tensors (any device; they are copied to CPU one at a time as needed).</summary>
+    /// <param name="path">The output file; its extension chooses the format.</param>
+    /// <param name="tensors">The state dict, in the order to write it. Names must be unique.</param>
+    /// <param name="metadata">
+    /// Written as safetensors <c>__metadata__</c>; <c>.pt</c> and <c>.dat</c> files hold a bare state dict and
+    /// have nowhere to put it, so it is dropped there.
+    /// </param>
+    public static void Write(string path, IReadOnlyList<KeyValuePair<string, torch.Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        Write(path, [.. tensors.Select(t => WritableTensor.From(t.Key, t.Value))], metadata);
+    }
+
+    /// <summary>
+    /// Writes tensors straight from open checkpoints, streaming each one's bytes from its file, so converting
+    /// or merging a large checkpoint needs memory for one tensor at most (none when it is stored contiguously).
+    /// </summary>
+    /// <param name="path">The output file; its extension chooses the format.</param>
+    /// <param name="tensors">The state dict, in the order to write it, each entry from an open checkpoint.</param>
+    /// <param name="metadata">As for the other overload.</param>
+    public static void Write(string path, IReadOnlyList<KeyValuePair<string, CheckpointTensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        Write(path, [.. tensors.Select(t => WritableTensor.From(t.Key, t.Value))], metadata);
+    }
+
+    /// <summary>The format (<c>safetensors</c>, <c>pytorch</c>, <c>torchsharp</c>) <paramref name="path"/>'s extension selects.</summary>
+    /// <exception cref="CheckpointFormatException">The extension is not one Transfer writes.</exception>
+    public static string FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".safetensors" => "safetensors",
+        ".pt" or ".pth" or ".bin" or ".ckpt" => "pytorch",
+        ".dat" => "torchsharp",
+        var other => throw new CheckpointFormatException(path,
+            $"cannot tell the output format from the extension '{other}'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat"),
+    };
+
+    private static void Write(string path, IReadOnlyList<WritableTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string format = FormatOf(path);
+        HashSet<string> names = new(StringComparer.Ordinal);
+        foreach (WritableTensor tensor in tensors)
+        {
+            if (!names.Add(tensor.Name))
+            {
+                throw new ArgumentException($"{path}: the state dict names '{tensor.Name}' twice");
+            }
+        }
+
+        AtomicFile.Write(path, stream =>
+        {
+            switch (format)
+            {
+                case "safetensors": SafeTensorsWriter.Write(stream, tensors, metadata); break;
+                case "pytorch": PyTorchCheckpointWriter.Write(stream, tensors); break;
+                default: TorchSharpWriter.Write(stream, tensors); break;
+            }
+        });
+    }
+}

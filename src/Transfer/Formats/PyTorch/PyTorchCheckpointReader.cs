@@ -1,0 +1,192 @@
+using System.Globalization;
+using Transfer.Rules;
+
+namespace Transfer.Formats.PyTorch;
+
+/// <summary>
+/// Reads a <c>torch.save</c> zip: the directory, then <c>data.pkl</c> through the allowlist unpickler, then
+/// finds the state dict (the top level, or a training checkpoint's <c>state_dict</c>, <c>model_state_dict</c>,
+/// <c>model</c> or <c>module</c> entry) and maps every tensor to its storage member by offset, size and
+/// stride. No storage bytes are read here.
+/// </summary>
+internal static class PyTorchCheckpointReader
+{
+    private static readonly string[] StateDictKeys = ["state_dict", "model_state_dict", "model", "module"];
+
+    public static Checkpoint Read(TensorFile file, string? stateDictKey)
+    {
+        string path = file.Path;
+        var (members, folder) = ZipDirectory.Read(file);
+        if (!members.TryGetValue("data.pkl", out ZipMember? pickle))
+        {
+            throw new CheckpointFormatException(path, $"zip archive has no '{folder}/data.pkl', so it is not a torch.save file");
+        }
+
+        if (members.TryGetValue("byteorder", out ZipMember? order) && order.Size <= 16
+            && System.Text.Encoding.ASCII.GetString(file.ReadBytes(order.DataOffset, (int)order.Size)).Trim() != "little")
+        {
+            throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
+        }
+
+        if (pickle.Size > 1L << 30)
+        {
+            throw new CheckpointFormatException(path, $"data.pkl is {pickle.Size} bytes, above the 1 GiB limit");
+        }
+
+        object root = Unpickler.Load(path, file.ReadBytes(pickle.DataOffset, (int)pickle.Size));
+        if (root is not PickleDict top)
+        {
+            throw new CheckpointFormatException(path, "data.pkl does not hold a dict, so it is not a state dict or checkpoint dict");
+        }
+
+        var (stateDict, key) = FindStateDict(path, top, stateDictKey);
+        List<CheckpointTensor> tensors = [];
+        foreach (var (name, value) in stateDict.Items)
+        {
+            if (value is TensorRef tensor)
+            {
+                if (name is not string text)
+                {
+                    throw new CheckpointFormatException(path, "the state dict has a tensor under a key that is not a string");
+                }
+
+                tensors.Add(Tensor(file, members, folder, text, tensor));
+            }
+        }
+
+        Dictionary<string, string> metadata = new(StringComparer.Ordinal);
+        foreach (var (name, value) in top.Items)
+        {
+            if (name is string text && Scalar(value) is string scalar)
+            {
+                metadata[text] = scalar;
+            }
+        }
+
+        return new Checkpoint(path, "pytorch", key, metadata, tensors, file);
+    }
+
+    private static (PickleDict Dict, string? Key) FindStateDict(string path, PickleDict top, string? requested)
+    {
+        if (requested is not null)
+        {
+            if (top.TryGet(requested, out object? chosen) && chosen is PickleDict dict)
+            {
+                return (dict, requested);
+            }
+
+            throw new CheckpointFormatException(path, top.TryGet(requested, out _)
+                ? $"key '{requested}' does not hold a state dict"
+                : $"key '{requested}' not found; available keys: {AvailableKeys(top)}");
+        }
+
+        if (top.Items.Count == 0 || top.Items.Any(i => i.Value is TensorRef))
+        {
+            return (top, null);
+        }
+
+        foreach (string key in StateDictKeys)
+        {
+            if (top.TryGet(key, out object? value) && value is PickleDict dict)
+            {
+                return (dict, key);
+            }
+        }
+
+        throw new CheckpointFormatException(path,
+            $"no state dict found: no tensors at the top level and no 'state_dict', 'model_state_dict', 'model' or 'module' entry; available keys: {AvailableKeys(top)} (choose one with --key)");
+    }
+
+    private static string AvailableKeys(PickleDict top) =>
+        string.Join(", ", top.Items.Select(i => i.Key is string s ? $"'{s}'" : Convert.ToString(i.Key, CultureInfo.InvariantCulture)));
+
+    private static CheckpointTensor Tensor(TensorFile file, Dictionary<string, ZipMember> members, string folder, string name, TensorRef t)
+    {
+        string path = file.Path;
+        DType dtype = t.Storage.DType;
+        if (!members.TryGetValue("data/" + t.Storage.Key, out ZipMember? member))
+        {
+            throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{t.Storage.Key}', which the archive does not contain");
+        }
+
+        long storageBytes;
+        long count = 1;
+        long last = t.Offset;
+        try
+        {
+            storageBytes = checked(t.Storage.ElementCount * dtype.Size);
+            foreach (long size in t.Sizes)
+            {
+                count = checked(count * size);
+            }
+
+            for (int d = 0; d < t.Sizes.Length; d++)
+            {
+                last = checked(last + (Math.Max(t.Sizes[d] - 1, 0) * t.Strides[d]));
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new CheckpointFormatException(path, $"tensor '{name}' has sizes or strides that overflow");
+        }
+
+        if (member.Size < storageBytes)
+        {
+            throw new CheckpointFormatException(path, $"storage member '{member.Name}' has {member.Size} bytes but tensor '{name}' needs a storage of {storageBytes}");
+        }
+
+        if (count > 0 && last >= t.Storage.ElementCount)
+        {
+            throw new CheckpointFormatException(path,
+                $"tensor '{name}' (offset {t.Offset}, size {TensorSpec.FormatShape(t.Sizes)}, stride {TensorSpec.FormatShape(t.Strides)}) runs past its storage of {t.Storage.ElementCount} elements");
+        }
+
+        TensorSpec spec = new(name, dtype.Name, t.Sizes);
+        TensorSource source = IsContiguous(t.Sizes, t.Strides) || count == 0
+            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size)
+            : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides);
+        return new CheckpointTensor(spec, source);
+    }
+
+    private static bool IsContiguous(long[] sizes, long[] strides)
+    {
+        long expected = 1;
+        for (int d = sizes.Length - 1; d >= 0; d--)
+        {
+            if (sizes[d] != 1 && strides[d] != expected)
+            {
+                return false;
+            }
+
+            expected *= sizes[d];
+        }
+
+        return true;
+    }
+
+    /// <summary>A scalar as Python prints it (<c>7</c>, <c>0.1</c>, <c>True</c>), or null for anything else.</summary>
+    private static string? Scalar(object? value) => value switch
+    {
+        bool b => b ? "True" : "False",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        double d => PythonFloat(d),
+        string s => s,
+        _ => null,
+    };
+
+    private static string PythonFloat(double d)
+    {
+        if (double.IsNaN(d))
+        {
+            return "nan";
+        }
+
+        if (double.IsInfinity(d))
+        {
+            return d > 0 ? "inf" : "-inf";
+        }
+
+        string text = d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+        return text.Contains('.') || text.Contains('e') ? text : text + ".0";
+    }
+}

@@ -1,0 +1,461 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Transfer.Formats.PyTorch;
+
+/// <summary>
+/// An allowlist-only pickle reader for <c>data.pkl</c>. It knows the protocol-2 opcodes a state dict uses and
+/// the handful of globals that rebuild one; every other opcode or global is refused before it has any effect,
+/// naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
+/// Opcode count, stack depth and memo size are bounded so hostile input fails in milliseconds.
+/// </summary>
+internal sealed class Unpickler
+{
+    public const int MaxOpcodes = 1_000_000;
+    public const int MaxStack = 10_000;
+    public const int MaxMemo = 100_000;
+
+    private static readonly HashSet<string> AllowedGlobals =
+    [
+        "collections.OrderedDict",
+        "torch._utils._rebuild_tensor_v2",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch.Size",
+        .. DType.All.Select(d => "torch." + d.StorageType),
+    ];
+
+    private readonly string path;
+    private readonly byte[] data;
+    private readonly List<object> stack = [];
+    private readonly List<int> marks = [];
+    private readonly Dictionary<long, object> memo = [];
+    private int position;
+
+    private Unpickler(string path, byte[] data)
+    {
+        this.path = path;
+        this.data = data;
+    }
+
+    /// <summary>Reads one pickle that must fill <paramref name="data"/> exactly.</summary>
+    public static object Load(string path, byte[] data) => new Unpickler(path, data).Run();
+
+    private object Run()
+    {
+        for (int count = 0; ; count++)
+        {
+            if (count >= MaxOpcodes)
+            {
+                throw Bad($"more than {MaxOpcodes} opcodes");
+            }
+
+            if (position >= data.Length)
+            {
+                throw Bad("ended before STOP");
+            }
+
+            int at = position;
+            byte op = data[position++];
+            switch (op)
+            {
+                case 0x80: // PROTO
+                    byte proto = Take(1)[0];
+                    if (proto > 2)
+                    {
+                        throw Bad($"uses protocol {proto}; torch.save writes protocol 2");
+                    }
+
+                    break;
+                case (byte)'.': // STOP
+                    if (position != data.Length)
+                    {
+                        throw Bad($"has {data.Length - position} bytes after STOP at offset {at}");
+                    }
+
+                    if (stack.Count != 1 || marks.Count != 0)
+                    {
+                        throw Bad($"STOP at offset {at} leaves {stack.Count} values on the stack");
+                    }
+
+                    return stack[0];
+                case (byte)'c': Global(at); break;
+                case (byte)'R': Reduce(at); break;
+                case 0x81: NewObject(at); break;
+                case (byte)'b': Build(at); break;
+                case (byte)'a':
+                {
+                    object item = Pop(at);
+                    AsList(Peek(at), at, "APPEND").Add(item);
+                    break;
+                }
+
+                case (byte)'e':
+                {
+                    List<object> items = PopMark(at);
+                    AsList(Peek(at), at, "APPENDS").AddRange(items);
+                    break;
+                }
+
+                case (byte)'s':
+                {
+                    object value = Pop(at);
+                    object key = Pop(at);
+                    AsDict(Peek(at), at, "SETITEM").Set(Key(key, at), value);
+                    break;
+                }
+
+                case (byte)'u':
+                {
+                    List<object> items = PopMark(at);
+                    if (items.Count % 2 != 0)
+                    {
+                        throw Bad($"SETITEMS at offset {at} has an odd number of items");
+                    }
+
+                    PickleDict dict = AsDict(Peek(at), at, "SETITEMS");
+                    for (int i = 0; i < items.Count; i += 2)
+                    {
+                        dict.Set(Key(items[i], at), items[i + 1]);
+                    }
+
+                    break;
+                }
+
+                case (byte)'(':
+                    marks.Add(stack.Count);
+                    CheckDepth(at);
+                    break;
+                case (byte)'t': Push(new PickleTuple([.. PopMark(at)]), at); break;
+                case 0x85: Push(new PickleTuple([Pop(at)]), at); break;
+                case 0x86:
+                {
+                    object b = Pop(at);
+                    object a = Pop(at);
+                    Push(new PickleTuple([a, b]), at);
+                    break;
+                }
+
+                case 0x87:
+                {
+                    object c = Pop(at);
+                    object b = Pop(at);
+                    object a = Pop(at);
+                    Push(new PickleTuple([a, b, c]), at);
+                    break;
+                }
+
+                case (byte)'N': Push(PickleNone.Value, at); break;
+                case 0x88: Push(true, at); break;
+                case 0x89: Push(false, at); break;
+                case (byte)')': Push(new PickleTuple([]), at); break;
+                case (byte)']': Push(new List<object>(), at); break;
+                case (byte)'}': Push(new PickleDict(), at); break;
+                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)), at); break;
+                case (byte)'K': Push((long)Take(1)[0], at); break;
+                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2)), at); break;
+                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)), at); break;
+                case 0x8a: Push(Long1(at), at); break;
+                case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
+                case (byte)'U': Push(Encoding.Latin1.GetString(Take(Take(1)[0])), at); break;
+                case (byte)'Q': Push(PersistentId(Pop(at), at), at); break;
+                case (byte)'h': Push(MemoGet(Take(1)[0], at), at); break;
+                case (byte)'j': Push(MemoGet(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); break;
+                case (byte)'q': MemoPut(Take(1)[0], at); break;
+                case (byte)'r': MemoPut(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at); break;
+                default:
+                    throw Bad($"opcode {OpName(op)} at offset {at} is not allowed");
+            }
+        }
+    }
+
+    private void Global(int at)
+    {
+        string module = Line(at);
+        string name = Line(at);
+        string full = $"{module}.{name}";
+        if (!AllowedGlobals.Contains(full))
+        {
+            throw Bad($"global '{full}' at offset {at} is not allowed (only the globals a state dict needs are)");
+        }
+
+        Push(new PickleGlobal(module, name), at);
+    }
+
+    private void Reduce(int at)
+    {
+        object args = Pop(at);
+        object callable = Pop(at);
+        if (callable is not PickleGlobal global || args is not PickleTuple tuple)
+        {
+            throw Bad($"REDUCE at offset {at} applies {TypeName(callable)} to {TypeName(args)}; only allowed globals may be called with a tuple");
+        }
+
+        object?[] a = tuple.Items;
+        object result = global.FullName switch
+        {
+            "collections.OrderedDict" when a.Length == 0 => new PickleDict(),
+            "torch.Size" when a.Length == 1 && a[0] is PickleTuple size => size,
+            "torch._utils._rebuild_tensor_v2" when a.Length is 6 or 7 => RebuildTensor(a, at),
+            "torch._utils._rebuild_parameter" when a.Length == 3 && a[0] is TensorRef t => t,
+            "torch._utils._rebuild_parameter_with_state" when a.Length == 4 && a[0] is TensorRef t => t,
+            _ => throw Bad($"REDUCE at offset {at} calls '{global.FullName}' with arguments it does not accept"),
+        };
+        Push(result, at);
+    }
+
+    private void NewObject(int at)
+    {
+        object args = Pop(at);
+        object cls = Pop(at);
+        if (cls is PickleGlobal { FullName: "collections.OrderedDict" } && args is PickleTuple { Items.Length: 0 })
+        {
+            Push(new PickleDict(), at);
+            return;
+        }
+
+        throw Bad($"NEWOBJ at offset {at} creates {(cls is PickleGlobal g ? "'" + g.FullName + "'" : TypeName(cls))}, which is not allowed");
+    }
+
+    private void Build(int at)
+    {
+        Pop(at); // the state: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
+        object target = Peek(at);
+        if (target is not (PickleDict or TensorRef))
+        {
+            throw Bad($"BUILD at offset {at} targets {TypeName(target)}; only dicts and tensors may be built");
+        }
+    }
+
+    private TensorRef RebuildTensor(object?[] a, int at)
+    {
+        if (a[0] is not StorageRef storage || a[1] is not long offset || a[2] is not PickleTuple size || a[3] is not PickleTuple stride
+            || size.Items.Length != stride.Items.Length || size.Items.Length > 64)
+        {
+            throw Bad($"_rebuild_tensor_v2 at offset {at} has malformed arguments");
+        }
+
+        long[] sizes = new long[size.Items.Length];
+        long[] strides = new long[sizes.Length];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (size.Items[i] is not long s || stride.Items[i] is not long st || s < 0 || st < 0)
+            {
+                throw Bad($"_rebuild_tensor_v2 at offset {at} has a size or stride that is not a non-negative integer");
+            }
+
+            sizes[i] = s;
+            strides[i] = st;
+        }
+
+        if (offset < 0)
+        {
+            throw Bad($"_rebuild_tensor_v2 at offset {at} has a negative storage offset");
+        }
+
+        return new TensorRef(storage, offset, sizes, strides);
+    }
+
+    private StorageRef PersistentId(object pid, int at)
+    {
+        if (pid is PickleTuple { Items: [string tag, PickleGlobal type, string key, string, long numel] } && tag == "storage")
+        {
+            DType dtype = type.Module == "torch" ? DType.FromStorageType(type.Name)
+                ?? throw Bad($"persistent id at offset {at} names storage type '{type.FullName}', which is not supported")
+                : throw Bad($"persistent id at offset {at} names storage type '{type.FullName}', which is not supported");
+            if (numel < 0)
+            {
+                throw Bad($"storage '{key}' has a negative size");
+            }
+
+            return new StorageRef(dtype, key, numel);
+        }
+
+        throw Bad($"persistent id at offset {at} is not a ('storage', type, key, location, numel) tuple");
+    }
+
+    private object Long1(int at)
+    {
+        int n = Take(1)[0];
+        if (n > 8)
+        {
+            throw Bad($"LONG1 at offset {at} has {n} bytes; integers wider than 64 bits are not supported");
+        }
+
+        byte[] bytes = Take(n);
+        long value = 0;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            value = (value << 8) | bytes[i];
+        }
+
+        if (n is > 0 and < 8 && (bytes[n - 1] & 0x80) != 0)
+        {
+            value -= 1L << (8 * n);
+        }
+
+        return value;
+    }
+
+    private object MemoGet(long key, int at) =>
+        memo.TryGetValue(key, out object? value) ? value : throw Bad($"memo slot {key} read at offset {at} was never written");
+
+    private void MemoPut(long key, int at)
+    {
+        if (!memo.ContainsKey(key) && memo.Count >= MaxMemo)
+        {
+            throw Bad($"memo exceeds {MaxMemo} entries at offset {at}");
+        }
+
+        memo[key] = Peek(at);
+    }
+
+    private string Line(int at)
+    {
+        int end = Array.IndexOf(data, (byte)'\n', position, Math.Min(256, data.Length - position));
+        if (end < 0)
+        {
+            throw Bad($"GLOBAL at offset {at} has no name line within 256 bytes");
+        }
+
+        string text = Encoding.ASCII.GetString(data, position, end - position);
+        position = end + 1;
+        return text;
+    }
+
+    private int Length(uint length, int at) =>
+        length > data.Length - position ? throw Bad($"string at offset {at} claims {length} bytes, more than remain") : (int)length;
+
+    private string Utf8(byte[] bytes, int at)
+    {
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Bad($"string at offset {at} is not valid UTF-8");
+        }
+    }
+
+    private byte[] Take(int count)
+    {
+        if (count > data.Length - position)
+        {
+            throw Bad($"ends in the middle of an opcode at offset {position}");
+        }
+
+        byte[] bytes = data.AsSpan(position, count).ToArray();
+        position += count;
+        return bytes;
+    }
+
+    private void Push(object value, int at)
+    {
+        stack.Add(value);
+        CheckDepth(at);
+    }
+
+    private void CheckDepth(int at)
+    {
+        if (stack.Count + marks.Count > MaxStack)
+        {
+            throw Bad($"stack exceeds {MaxStack} entries at offset {at} (hostile nesting)");
+        }
+    }
+
+    private object Pop(int at)
+    {
+        int floor = marks.Count > 0 ? marks[^1] : 0;
+        if (stack.Count <= floor)
+        {
+            throw Bad($"stack underflow at offset {at}");
+        }
+
+        object value = stack[^1];
+        stack.RemoveAt(stack.Count - 1);
+        return value;
+    }
+
+    private object Peek(int at)
+    {
+        int floor = marks.Count > 0 ? marks[^1] : 0;
+        return stack.Count <= floor ? throw Bad($"stack underflow at offset {at}") : stack[^1];
+    }
+
+    private List<object> PopMark(int at)
+    {
+        if (marks.Count == 0)
+        {
+            throw Bad($"opcode at offset {at} needs a MARK but there is none");
+        }
+
+        int mark = marks[^1];
+        marks.RemoveAt(marks.Count - 1);
+        List<object> items = stack.GetRange(mark, stack.Count - mark);
+        stack.RemoveRange(mark, stack.Count - mark);
+        return items;
+    }
+
+    private List<object> AsList(object target, int at, string op) =>
+        target as List<object> ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a list");
+
+    private PickleDict AsDict(object target, int at, string op) =>
+        target as PickleDict ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a dict");
+
+    private object Key(object key, int at) =>
+        key is string or long or bool or double ? key : throw Bad($"dict key at offset {at} is {TypeName(key)}; only strings and numbers are supported");
+
+    private static string TypeName(object value) => value switch
+    {
+        PickleGlobal g => $"global '{g.FullName}'",
+        PickleTuple => "a tuple",
+        PickleDict => "a dict",
+        List<object> => "a list",
+        TensorRef => "a tensor",
+        StorageRef => "a storage",
+        string => "a string",
+        long or bool or double => "a number",
+        PickleNone => "None",
+        _ => "a value",
+    };
+
+    private static string OpName(byte op) => op switch
+    {
+        (byte)'i' => "INST",
+        (byte)'o' => "OBJ",
+        (byte)'P' => "PERSID",
+        (byte)'0' => "POP",
+        (byte)'1' => "POP_MARK",
+        (byte)'2' => "DUP",
+        (byte)'V' => "UNICODE",
+        (byte)'S' => "STRING",
+        (byte)'T' => "BINSTRING",
+        (byte)'B' => "BINBYTES",
+        (byte)'C' => "SHORT_BINBYTES",
+        (byte)'I' => "INT",
+        (byte)'L' => "LONG",
+        (byte)'F' => "FLOAT",
+        (byte)'g' => "GET",
+        (byte)'p' => "PUT",
+        (byte)'d' => "DICT",
+        (byte)'l' => "LIST",
+        0x8b => "LONG4",
+        0x82 => "EXT1",
+        0x83 => "EXT2",
+        0x84 => "EXT4",
+        0x8c => "SHORT_BINUNICODE",
+        0x8d => "BINUNICODE8",
+        0x8e => "BINBYTES8",
+        0x8f => "EMPTY_SET",
+        0x90 => "ADDITEMS",
+        0x91 => "FROZENSET",
+        0x92 => "NEWOBJ_EX",
+        0x93 => "STACK_GLOBAL",
+        0x94 => "MEMOIZE",
+        0x95 => "FRAME",
+        _ => $"0x{op:x2}",
+    } + $" (0x{op:x2})";
+
+    private CheckpointFormatException Bad(string problem) => new(path, $"data.pkl: {problem}");
+}

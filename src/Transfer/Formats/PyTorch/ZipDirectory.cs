@@ -1,0 +1,211 @@
+using System.Buffers.Binary;
+
+namespace Transfer.Formats.PyTorch;
+
+/// <summary>One stored member of a <c>torch.save</c> zip: where its bytes start in the file and how many.</summary>
+internal sealed record ZipMember(string Name, long DataOffset, long Size);
+
+/// <summary>
+/// Reads the central directory of a <c>torch.save</c> archive (ZIP64 aware) and refuses anything PyTorch
+/// never writes: compressed or encrypted members, duplicate names, absolute or <c>..</c> paths, members
+/// outside one common top folder, sizes or offsets outside the file.
+/// </summary>
+internal static class ZipDirectory
+{
+    private const uint EndOfDirectory = 0x06054b50;
+    private const uint Zip64Locator = 0x07064b50;
+    private const uint Zip64End = 0x06064b50;
+    private const uint DirectoryEntry = 0x02014b50;
+    private const uint LocalHeader = 0x04034b50;
+    private const int MaxMembers = 1_000_000;
+
+    /// <summary>Returns the members keyed by their path below the top folder, and the folder's name.</summary>
+    public static (Dictionary<string, ZipMember> Members, string Folder) Read(TensorFile file)
+    {
+        string path = file.Path;
+        int tailLength = (int)Math.Min(file.Length, 22 + 65535);
+        byte[] tail = file.ReadBytes(file.Length - tailLength, tailLength);
+        int eocd = -1;
+        for (int i = tail.Length - 22; i >= 0; i--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(i)) == EndOfDirectory)
+            {
+                eocd = i;
+                break;
+            }
+        }
+
+        if (eocd < 0)
+        {
+            throw Bad(path, "zip end-of-central-directory record not found (truncated or not a zip)");
+        }
+
+        long eocdOffset = file.Length - tailLength + eocd;
+        long count = BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(eocd + 10));
+        long directorySize = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(eocd + 12));
+        long directoryOffset = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(eocd + 16));
+        if (eocdOffset >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(file.ReadBytes(eocdOffset - 20, 4)) == Zip64Locator)
+        {
+            byte[] locator = file.ReadBytes(eocdOffset - 20, 20);
+            long recordOffset = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)));
+            byte[] record = file.ReadBytes(recordOffset, 56);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64End)
+            {
+                throw Bad(path, $"zip64 end-of-central-directory record missing at offset {recordOffset}");
+            }
+
+            count = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32)));
+            directorySize = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40)));
+            directoryOffset = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48)));
+        }
+
+        if (count > MaxMembers || directorySize > int.MaxValue || directoryOffset > file.Length - directorySize)
+        {
+            throw Bad(path, $"zip central directory ({count} members, {directorySize} bytes at offset {directoryOffset}) lies outside the file");
+        }
+
+        byte[] directory = file.ReadBytes(directoryOffset, (int)directorySize);
+        List<(string Name, long LocalOffset, long Size)> raw = [];
+        int p = 0;
+        for (long i = 0; i < count; i++)
+        {
+            if (p > directory.Length - 46 || BinaryPrimitives.ReadUInt32LittleEndian(directory.AsSpan(p)) != DirectoryEntry)
+            {
+                throw Bad(path, $"zip central directory entry {i} is malformed");
+            }
+
+            ReadOnlySpan<byte> e = directory.AsSpan(p);
+            ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(e[8..]);
+            ushort method = BinaryPrimitives.ReadUInt16LittleEndian(e[10..]);
+            long compressed = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(e[24..]);
+            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(e[28..]);
+            int extraLength = BinaryPrimitives.ReadUInt16LittleEndian(e[30..]);
+            int commentLength = BinaryPrimitives.ReadUInt16LittleEndian(e[32..]);
+            long local = BinaryPrimitives.ReadUInt32LittleEndian(e[42..]);
+            if (46 + nameLength + extraLength + commentLength > e.Length)
+            {
+                throw Bad(path, $"zip central directory entry {i} runs past the directory");
+            }
+
+            string name = System.Text.Encoding.UTF8.GetString(e.Slice(46, nameLength));
+            if (name.EndsWith("/constants.pkl", StringComparison.Ordinal) || name.Contains("/code/", StringComparison.Ordinal))
+            {
+                throw Bad(path,
+                    "this is a TorchScript archive (torch.jit.save), which Transfer does not read; save the model's state dict instead: torch.save(model.state_dict(), f)");
+            }
+
+            ReadZip64Extra(path, name, e.Slice(46 + nameLength, extraLength), ref size, ref compressed, ref local);
+            if ((flags & 1) != 0)
+            {
+                throw Bad(path, $"zip member '{name}' is encrypted");
+            }
+
+            if (method != 0 || compressed != size)
+            {
+                throw Bad(path, $"zip member '{name}' is compressed (method {method}); torch.save writes stored members only");
+            }
+
+            if (name.StartsWith('/') || name.Contains('\\') || name.Split('/').Any(s => s == ".." || s == ".") || name.Contains('\0'))
+            {
+                throw Bad(path, $"zip member '{name}' has an unsafe path");
+            }
+
+            raw.Add((name, local, size));
+            p += 46 + nameLength + extraLength + commentLength;
+        }
+
+        if (raw.Count == 0)
+        {
+            throw Bad(path, "zip archive has no members");
+        }
+
+        string folder = raw[0].Name.Split('/')[0];
+        Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
+        foreach (var (name, local, size) in raw)
+        {
+            if (!name.StartsWith(folder + "/", StringComparison.Ordinal))
+            {
+                throw Bad(path, $"zip members do not share one top folder: '{raw[0].Name}' and '{name}'");
+            }
+
+            string relative = name[(folder.Length + 1)..];
+            if (members.ContainsKey(relative))
+            {
+                throw Bad(path, $"zip member '{name}' appears twice");
+            }
+
+            members[relative] = new ZipMember(name, DataOffset(file, name, local, size), size);
+        }
+
+        return (members, folder);
+    }
+
+    private static long DataOffset(TensorFile file, string name, long local, long size)
+    {
+        if (local > file.Length - 30)
+        {
+            throw Bad(file.Path, $"zip member '{name}' has its local header outside the file");
+        }
+
+        byte[] header = file.ReadBytes(local, 30);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != LocalHeader)
+        {
+            throw Bad(file.Path, $"zip member '{name}' has no local header at offset {local}");
+        }
+
+        long data = local + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(26)) + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(28));
+        if (size > file.Length - data)
+        {
+            throw Bad(file.Path, $"zip member '{name}' ({size} bytes at offset {data}) runs past the end of the file");
+        }
+
+        return data;
+    }
+
+    private static void ReadZip64Extra(string path, string name, ReadOnlySpan<byte> extra, ref long size, ref long compressed, ref long local)
+    {
+        while (extra.Length >= 4)
+        {
+            ushort id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]);
+            if (length > extra.Length - 4)
+            {
+                throw Bad(path, $"zip member '{name}' has a malformed extra field");
+            }
+
+            if (id == 1)
+            {
+                ReadOnlySpan<byte> z = extra.Slice(4, length);
+                int at = 0;
+                size = Next(size, z, ref at);
+                compressed = Next(compressed, z, ref at);
+                local = Next(local, z, ref at);
+            }
+
+            extra = extra[(4 + length)..];
+        }
+
+        long Next(long value, ReadOnlySpan<byte> z, ref int at)
+        {
+            if (value != 0xFFFFFFFF)
+            {
+                return value;
+            }
+
+            if (at + 8 > z.Length)
+            {
+                throw Bad(path, $"zip member '{name}' has a truncated zip64 extra field");
+            }
+
+            long v = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(z[at..]));
+            at += 8;
+            return v;
+        }
+    }
+
+    private static long ToLong(string path, ulong value) =>
+        value > long.MaxValue ? throw Bad(path, $"zip size or offset {value} is out of range") : (long)value;
+
+    private static CheckpointFormatException Bad(string path, string problem) => new(path, problem);
+}
