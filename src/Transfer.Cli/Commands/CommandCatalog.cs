@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return InspectCommand.Create();
         yield return ConvertCommand.Create();
+        yield return RunCommand.Create();
     }
 }
