@@ -9,7 +9,7 @@ namespace Transfer.Freezing;
 /// (dots included, so <c>conv.*</c> freezes the whole <c>conv</c> block), <c>?</c> one character; everything
 /// else is literal. A parameter is frozen when any pattern matches its whole name.
 /// </summary>
-public sealed record FreezeSpec
+public sealed class FreezeSpec
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
     private readonly Regex[] _regexes;
