@@ -1,0 +1,92 @@
+using TorchSharp;
+using Transfer.Formats;
+using static TorchSharp.torch;
+
+namespace Transfer.Tests.Formats;
+
+/// <summary>What the writers produce reads back exactly, in every format, and a failed write changes nothing.</summary>
+public sealed class CheckpointWriterTests
+{
+    public static TheoryData<string> Extensions => new() { ".pt", ".pth", ".bin", ".safetensors", ".dat" };
+
+    [Theory]
+    [MemberData(nameof(Extensions))]
+    public void Every_dtype_and_view_round_trips_exactly(string extension)
+    {
+        string folder = Fixture.TempFolder();
+        foreach (string source in new[] { "dtypes.pt", "views.pt" })
+        {
+            string output = Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + extension);
+            using (Checkpoint input = CheckpointReader.Open(Fixture.Path_(source)))
+            {
+                CheckpointWriter.Write(output, [.. input.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))]);
+            }
+
+            using Checkpoint written = CheckpointReader.Open(output);
+            IReadOnlyList<ExpectedTensor> expected = Fixture.Expected(source);
+            Assert.Equal(expected.Select(e => (e.Name, e.DType, string.Join(",", e.Shape), e.Sha256)),
+                written.Tensors.Select(t => (t.Spec.Name, t.Spec.DType, string.Join(",", t.Spec.Shape), (string?)t.Sha256())));
+        }
+
+        Assert.Equal(2, Directory.GetFiles(folder).Length);
+    }
+
+    [Fact]
+    public void Live_tensors_including_non_contiguous_ones_are_written_as_their_values()
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "live.safetensors");
+        using Tensor a = arange(12, dtype: ScalarType.Int32).reshape(3, 4);
+        using Tensor t = a.t();
+        CheckpointWriter.Write(path, [KeyValuePair.Create("a", a), KeyValuePair.Create("t", t)],
+            new Dictionary<string, string> { ["epoch"] = "3" });
+        using Checkpoint read = CheckpointReader.Open(path);
+        using Tensor back = read.Tensors[1].Load();
+        Assert.Equal(new[] { 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11 }, back.data<int>().ToArray());
+        Assert.Equal("3", read.Metadata["epoch"]);
+    }
+
+    [Fact]
+    public void The_safetensors_header_is_padded_to_8_bytes_with_spaces_and_deterministic()
+    {
+        string folder = Fixture.TempFolder();
+        using Tensor x = ones(3);
+        CheckpointWriter.Write(Path.Combine(folder, "1.safetensors"), [KeyValuePair.Create("x", x)]);
+        CheckpointWriter.Write(Path.Combine(folder, "2.safetensors"), [KeyValuePair.Create("x", x)]);
+        byte[] first = File.ReadAllBytes(Path.Combine(folder, "1.safetensors"));
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(folder, "2.safetensors")));
+        long n = BitConverter.ToInt64(first, 0);
+        Assert.Equal(0, n % 8);
+        string header = System.Text.Encoding.UTF8.GetString(first, 8, (int)n);
+        Assert.Equal("{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", header.TrimEnd(' '));
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_the_old_file_and_no_temp_file()
+    {
+        string folder = Fixture.TempFolder();
+        string path = Path.Combine(folder, "out.pt");
+        File.WriteAllText(path, "old");
+        Checkpoint input = CheckpointReader.Open(Fixture.Path_("views.pt"));
+        input.Dispose(); // reading its tensors now fails in the middle of the write
+        Assert.ThrowsAny<Exception>(() =>
+            CheckpointWriter.Write(path, [.. input.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))]));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void An_unknown_output_extension_is_refused_naming_the_known_ones()
+    {
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointWriter.FormatOf("out.h5"));
+        Assert.Equal("out.h5: cannot tell the output format from the extension '.h5'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat", e.Message);
+    }
+
+    [Fact]
+    public void Duplicate_names_are_refused_before_anything_is_written()
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "dup.pt");
+        using Tensor x = ones(1);
+        Assert.Throws<ArgumentException>(() => CheckpointWriter.Write(path, [KeyValuePair.Create("x", x), KeyValuePair.Create("x", x)]));
+        Assert.False(File.Exists(path));
+    }
+}

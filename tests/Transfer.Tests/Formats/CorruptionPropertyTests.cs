@@ -1,0 +1,75 @@
+using FsCheck;
+using FsCheck.Xunit;
+using Transfer.Formats;
+
+namespace Transfer.Tests.Formats;
+
+/// <summary>
+/// Randomly corrupted valid files (bytes flipped, cut off or inserted) either still read or fail with
+/// <see cref="CheckpointFormatException"/>; no other exception ever escapes a reader.
+/// </summary>
+public sealed class CorruptionPropertyTests
+{
+    private static readonly string[] Sources = ["views.pt", "dtypes.pt", "dtypes.safetensors", "small.dat"];
+    private static readonly Lazy<Dictionary<string, byte[]>> Originals = new(Load);
+
+    [Property(MaxTest = 400)]
+    public bool Corrupted_files_read_or_fail_only_with_the_format_error(int seed, NonNegativeInt which)
+    {
+        Random random = new(seed);
+        string source = Sources[which.Get % Sources.Length];
+        byte[] bytes = Corrupt(Originals.Value[source], random);
+        string path = Path.Combine(Fixture.TempFolder(), "corrupt" + Path.GetExtension(source));
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            using Checkpoint checkpoint = CheckpointReader.Open(path);
+            foreach (CheckpointTensor tensor in checkpoint.Tensors)
+            {
+                using var loaded = tensor.Load();
+            }
+
+            return true;
+        }
+        catch (CheckpointFormatException e)
+        {
+            return !e.Message.Contains('\n', StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    private static byte[] Corrupt(byte[] original, Random random)
+    {
+        List<byte> bytes = [.. original];
+        int edits = 1 + random.Next(4);
+        for (int i = 0; i < edits && bytes.Count > 0; i++)
+        {
+            int at = random.Next(bytes.Count);
+            switch (random.Next(4))
+            {
+                case 0: bytes[at] ^= (byte)(1 << random.Next(8)); break;
+                case 1: bytes[at] = (byte)random.Next(256); break;
+                case 2: bytes.RemoveRange(at, bytes.Count - at); break;
+                default: bytes.InsertRange(at, Enumerable.Range(0, 1 + random.Next(8)).Select(_ => (byte)random.Next(256))); break;
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    private static Dictionary<string, byte[]> Load()
+    {
+        Dictionary<string, byte[]> files = Sources.Where(s => s != "small.dat").ToDictionary(s => s, s => File.ReadAllBytes(Fixture.Path_(s)));
+        string dat = Path.Combine(Fixture.TempFolder(), "small.dat");
+        using (Checkpoint views = CheckpointReader.Open(Fixture.Path_("views.pt")))
+        {
+            CheckpointWriter.Write(dat, [.. views.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))]);
+        }
+
+        files["small.dat"] = File.ReadAllBytes(dat);
+        return files;
+    }
+}

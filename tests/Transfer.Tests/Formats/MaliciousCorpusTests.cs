@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Transfer.Formats;
+
+namespace Transfer.Tests.Formats;
+
+/// <summary>
+/// Hostile and broken files are refused with one exact sentence naming the problem, quickly, and no payload
+/// ever runs (the pickles would create /tmp/transfer_pwned_* markers if anything executed them).
+/// </summary>
+public sealed class MaliciousCorpusTests
+{
+    private static readonly string[] Markers = ["os_system", "eval", "popen", "nested"];
+
+    public static TheoryData<string, string> Corpus => new()
+    {
+        { "os_system.pt", "data.pkl: global 'posix.system' at offset 2 is not allowed (only the globals a state dict needs are)" },
+        { "builtins_eval.pt", "data.pkl: global '__builtin__.eval' at offset 2 is not allowed (only the globals a state dict needs are)" },
+        { "subprocess_popen.pt", "data.pkl: global 'commands.Popen' at offset 2 is not allowed (only the globals a state dict needs are)" },
+        { "nested_payload.pt", "data.pkl: global 'posix.system' at offset 13 is not allowed (only the globals a state dict needs are)" },
+        { "deep_marks.pt", "data.pkl: stack exceeds 10000 entries at offset 10002 (hostile nesting)" },
+        { "deep_lists.pt", "data.pkl: stack exceeds 10000 entries at offset 10002 (hostile nesting)" },
+        { "memo_abuse.pt", "data.pkl: memo exceeds 100000 entries at offset 500003" },
+        { "opcode_flood.pt", "data.pkl: more than 1000000 opcodes" },
+        { "after_stop.pt", "data.pkl: has 4 bytes after STOP at offset 3" },
+        { "inst_opcode.pt", "data.pkl: opcode INST (0x69) at offset 3 is not allowed" },
+        { "bad_persid.pt", "data.pkl: persistent id at offset 11 is not a ('storage', type, key, location, numel) tuple" },
+        { "compressed.pt", "zip member 'archive/data.pkl' is compressed (method 8); torch.save writes stored members only" },
+        { "encrypted.pt", "zip member 'archive/data.pkl' is encrypted" },
+        { "duplicate.pt", "zip member 'archive/data/0' appears twice" },
+        { "traversal.pt", "zip member 'archive/../../evil' has an unsafe path" },
+        { "two_folders.pt", "zip members do not share one top folder: 'archive/data.pkl' and 'other/data/0'" },
+        { "missing_storage.pt", "tensor 'w' needs storage 'archive/data/0', which the archive does not contain" },
+        { "short_storage.pt", "storage member 'archive/data/0' has 4 bytes but tensor 'w' needs a storage of 8" },
+        { "truncated.pt", "zip end-of-central-directory record not found (truncated or not a zip)" },
+        { "corrupt_directory.pt", "zip member 'views/version' (4294967295 bytes at offset 1088) runs past the end of the file" },
+        { "empty.pt", "the file is empty" },
+        { "bare_pickle.pt", "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)" },
+        { "huge_header.safetensors", "safetensors header length 1099511627776 exceeds the limit of 100000000 bytes" },
+        { "header_past_end.safetensors", "safetensors header length 4096 runs past the end of the file (16 bytes)" },
+        { "overlap.safetensors", "safetensors tensor 'b' at [4, 12) overlaps the previous tensor, which ends at 8" },
+        { "gap.safetensors", "safetensors tensor 'b' starts at 8, leaving a gap after the previous tensor, which ends at 4" },
+        { "unknown_dtype.safetensors", "safetensors entry 'a' has dtype 'F128', which Transfer does not read" },
+        { "metadata_not_string.safetensors", "safetensors __metadata__ value for 'epoch' is not a string" },
+        { "duplicate_keys.safetensors", "safetensors header names 'a' twice" },
+        { "invalid_utf8.safetensors", "safetensors header is not valid UTF-8 JSON (Cannot transcode invalid UTF-8 JSON text to UTF-16 string)" },
+        { "size_mismatch.safetensors", "safetensors entry 'a' has 8 bytes at [0, 8) but shape [3] of float32 needs 12" },
+        { "shape_overflow.safetensors", "safetensors entry 'a' has shape [4611686018427387904, 4611686018427387904], whose byte size overflows" },
+        { "trailing_bytes.safetensors", "safetensors tensors cover 4 bytes but the data buffer has 9" },
+        { "not_json.safetensors", "safetensors header is not valid UTF-8 JSON ('n' is an invalid start of a property name)" },
+        { "varint_forever.dat", "TorchSharp file: the dtype of 'a' at offset 12 is a varint longer than 9 bytes" },
+        { "rank_huge.dat", "TorchSharp file: entry 'a' has rank 1000000, above the limit of 64" },
+        { "count_huge.dat", "TorchSharp file: entry count 1099511627776 is more than a 6-byte file can hold (is this a checkpoint file?)" },
+        { "data_short.dat", "TorchSharp file: entry 'a' of shape [1000] needs more bytes than remain after offset 7" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Hostile_file_is_refused_fast_with_an_exact_message_and_nothing_runs(string file, string problem)
+    {
+        foreach (string marker in Markers)
+        {
+            File.Delete("/tmp/transfer_pwned_" + marker);
+        }
+
+        string path = Fixture.Bad(file);
+        Stopwatch clock = Stopwatch.StartNew();
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() =>
+        {
+            using Checkpoint checkpoint = CheckpointReader.Open(path);
+            foreach (CheckpointTensor tensor in checkpoint.Tensors)
+            {
+                tensor.Sha256();
+            }
+        });
+        Assert.Equal(problem, e.Problem);
+        Assert.Equal($"{path}: {problem}", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        foreach (string marker in Markers)
+        {
+            Assert.False(File.Exists("/tmp/transfer_pwned_" + marker), $"payload {marker} ran");
+        }
+    }
+
+    [Fact]
+    public void A_legacy_torch_save_file_is_refused_with_how_to_resave_it()
+    {
+        string path = Fixture.Path_("legacy.pt");
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path));
+        Assert.Equal("this is a legacy (pre-1.6, non-zip) torch.save file, which Transfer does not read; re-save it with a modern PyTorch: torch.save(torch.load(f), 'new.pt')", e.Problem);
+    }
+
+    [Fact]
+    public void A_TorchScript_archive_is_refused_naming_TorchScript()
+    {
+        string path = Fixture.Path_("torchscript.pt");
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path));
+        Assert.Equal("this is a TorchScript archive (torch.jit.save), which Transfer does not read; save the model's state dict instead: torch.save(model.state_dict(), f)", e.Problem);
+    }
+}
