@@ -33,7 +33,10 @@ public sealed class FineTunerTests : IDisposable
         CancellationToken cancel = default, IProgress<FineTuneProgress>? progress = null) =>
         FineTuner.Train(model, _train, _val, config, 5, new FineTuneOptions
         {
-            OutDir = outDir ?? _out, Resume = resume, Cancellation = cancel, Progress = progress,
+            OutDir = outDir ?? _out,
+            Resume = resume,
+            Cancellation = cancel,
+            Progress = progress,
         });
 
     [Fact]

@@ -94,43 +94,43 @@ internal sealed class ConfigDocument
             switch (current)
             {
                 case YamlMappingNode mapping:
-                {
-                    YamlScalarNode key = new(segment);
-                    if (mapping.Children.TryGetValue(key, out YamlNode? child) && !last)
                     {
-                        current = child;
-                        continue;
-                    }
+                        YamlScalarNode key = new(segment);
+                        if (mapping.Children.TryGetValue(key, out YamlNode? child) && !last)
+                        {
+                            current = child;
+                            continue;
+                        }
 
-                    YamlNode next = last ? value : new YamlMappingNode();
-                    if (!mapping.Children.ContainsKey(key))
-                    {
-                        _overrideOrigins[key] = origin;
-                    }
+                        YamlNode next = last ? value : new YamlMappingNode();
+                        if (!mapping.Children.ContainsKey(key))
+                        {
+                            _overrideOrigins[key] = origin;
+                        }
 
-                    MarkAll(next, origin);
-                    mapping.Children[key] = next;
-                    current = next;
-                    break;
-                }
+                        MarkAll(next, origin);
+                        mapping.Children[key] = next;
+                        current = next;
+                        break;
+                    }
 
                 case YamlSequenceNode sequence:
-                {
-                    if (!int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out int index)
-                        || index >= sequence.Children.Count)
                     {
-                        throw new RuleConfigException(
-                            $"{origin}: '{soFar}' is not an index of the {sequence.Children.Count}-item list at '{string.Join('.', path.Take(i))}'");
-                    }
+                        if (!int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+                            || index >= sequence.Children.Count)
+                        {
+                            throw new RuleConfigException(
+                                $"{origin}: '{soFar}' is not an index of the {sequence.Children.Count}-item list at '{string.Join('.', path.Take(i))}'");
+                        }
 
-                    if (last)
-                    {
-                        sequence.Children[index] = value;
-                    }
+                        if (last)
+                        {
+                            sequence.Children[index] = value;
+                        }
 
-                    current = sequence.Children[index];
-                    break;
-                }
+                        current = sequence.Children[index];
+                        break;
+                    }
 
                 default:
                     throw new RuleConfigException(

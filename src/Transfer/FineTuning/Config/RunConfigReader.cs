@@ -30,27 +30,34 @@ public static class RunConfigReader
 
     private static readonly Dictionary<string, DataKind> DataKinds = new()
     {
-        ["idx"] = DataKind.Idx, ["imagefolder"] = DataKind.ImageFolder,
+        ["idx"] = DataKind.Idx,
+        ["imagefolder"] = DataKind.ImageFolder,
     };
 
     private static readonly Dictionary<string, OptimizerType> Optimizers = new()
     {
-        ["sgd"] = OptimizerType.Sgd, ["adam"] = OptimizerType.Adam, ["adamw"] = OptimizerType.AdamW,
+        ["sgd"] = OptimizerType.Sgd,
+        ["adam"] = OptimizerType.Adam,
+        ["adamw"] = OptimizerType.AdamW,
     };
 
     private static readonly Dictionary<string, SchedulerType> Schedulers = new()
     {
-        ["none"] = SchedulerType.None, ["step"] = SchedulerType.Step, ["cosine"] = SchedulerType.Cosine,
+        ["none"] = SchedulerType.None,
+        ["step"] = SchedulerType.Step,
+        ["cosine"] = SchedulerType.Cosine,
     };
 
     private static readonly Dictionary<string, FrozenBatchNorm> BatchNormPolicies = new()
     {
-        ["eval"] = FrozenBatchNorm.Eval, ["train"] = FrozenBatchNorm.Train,
+        ["eval"] = FrozenBatchNorm.Eval,
+        ["train"] = FrozenBatchNorm.Train,
     };
 
     private static readonly Dictionary<string, Metric> Metrics = new()
     {
-        ["val_acc"] = Metric.ValAcc, ["val_loss"] = Metric.ValLoss,
+        ["val_acc"] = Metric.ValAcc,
+        ["val_loss"] = Metric.ValLoss,
     };
 
     /// <summary>Reads the config file at <paramref name="path"/>; relative paths in it resolve against its folder.</summary>
