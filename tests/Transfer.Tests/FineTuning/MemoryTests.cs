@@ -9,7 +9,7 @@ public sealed class MemoryTests
     [Fact]
     public void No_tensor_leaks_from_epoch_two_to_ten_and_resident_memory_stays_within_five_percent()
     {
-        using var train = TinyRun.Data(4096, 3);
+        using var train = TinyRun.Data(2048, 3);
         using var val = TinyRun.Data(256, 4);
         using var model = TinyRun.Model();
         string dir = TinyRun.TempDir();
