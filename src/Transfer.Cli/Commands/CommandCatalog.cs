@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return PlanCommand.Create();
         yield return ApplyCommand.Create();
         yield return ConvertCommand.Create();
+        yield return RunCommand.Create();
     }
 }

@@ -33,6 +33,8 @@ public static class CheckpointReader
                 "pytorch" => PyTorchCheckpointReader.Read(file, stateDictKey),
                 "safetensors" => SafeTensorsReader.Read(file),
                 "empty" => throw new CheckpointFormatException(path, "the file is empty"),
+                "pickle" => throw new CheckpointFormatException(path,
+                    "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)"),
                 "legacy" => throw new CheckpointFormatException(path,
                     "this is a legacy (pre-1.6, non-zip) torch.save file, which Transfer does not read; " +
                     "re-save it with a modern PyTorch: torch.save(torch.load(f), 'new.pt')"),
@@ -73,6 +75,11 @@ public static class CheckpointReader
         if (head.Length >= 3 && head[0] == 0x80 && head[1] == 2 && head[2] == 0x8a)
         {
             return "legacy";
+        }
+
+        if (head.Length >= 2 && head[0] == 0x80 && head[1] <= 5)
+        {
+            return "pickle";
         }
 
         return "torchsharp";

@@ -43,6 +43,16 @@ public static class CheckpointWriter
         Write(path, [.. tensors.Select(t => WritableTensor.From(t.Key, t.Value))], metadata);
     }
 
+    /// <summary>Writes a state dict that mixes live tensors and tensors streamed from open checkpoints.</summary>
+    /// <param name="path">The output file; its extension chooses the format.</param>
+    /// <param name="entries">The state dict, in the order to write it. Names must be unique.</param>
+    /// <param name="metadata">As for the other overloads.</param>
+    public static void Write(string path, IReadOnlyList<CheckpointEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        Write(path, [.. entries.Select(e => e.Tensor)], metadata);
+    }
+
     /// <summary>The format (<c>safetensors</c>, <c>pytorch</c>, <c>torchsharp</c>) <paramref name="path"/>'s extension selects.</summary>
     /// <exception cref="CheckpointFormatException">The extension is not one Transfer writes.</exception>
     public static string FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch

@@ -97,8 +97,16 @@ public sealed class FixtureReadTests
             using torch.Tensor loaded = tensor.Load();
             Assert.Equal(tensor.Spec.DType, loaded.dtype.ToString() switch
             {
-                "Float32" => "float32", "Float16" => "float16", "BFloat16" => "bfloat16", "Float64" => "float64",
-                "Int8" => "int8", "Int16" => "int16", "Int32" => "int32", "Int64" => "int64", "Byte" => "uint8", "Bool" => "bool",
+                "Float32" => "float32",
+                "Float16" => "float16",
+                "BFloat16" => "bfloat16",
+                "Float64" => "float64",
+                "Int8" => "int8",
+                "Int16" => "int16",
+                "Int32" => "int32",
+                "Int64" => "int64",
+                "Byte" => "uint8",
+                "Bool" => "bool",
                 var other => other,
             });
             Assert.True(loaded.is_contiguous());

@@ -34,6 +34,7 @@ public sealed class MaliciousCorpusTests
         { "truncated.pt", "zip end-of-central-directory record not found (truncated or not a zip)" },
         { "corrupt_directory.pt", "zip member 'views/version' (4294967295 bytes at offset 1088) runs past the end of the file" },
         { "empty.pt", "the file is empty" },
+        { "bare_pickle.pt", "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)" },
         { "huge_header.safetensors", "safetensors header length 1099511627776 exceeds the limit of 100000000 bytes" },
         { "header_past_end.safetensors", "safetensors header length 4096 runs past the end of the file (16 bytes)" },
         { "overlap.safetensors", "safetensors tensor 'b' at [4, 12) overlaps the previous tensor, which ends at 8" },

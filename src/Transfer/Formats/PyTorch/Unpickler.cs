@@ -84,43 +84,43 @@ internal sealed class Unpickler
                 case 0x81: NewObject(at); break;
                 case (byte)'b': Build(at); break;
                 case (byte)'a':
-                {
-                    object item = Pop(at);
-                    AsList(Peek(at), at, "APPEND").Add(item);
-                    break;
-                }
+                    {
+                        object item = Pop(at);
+                        AsList(Peek(at), at, "APPEND").Add(item);
+                        break;
+                    }
 
                 case (byte)'e':
-                {
-                    List<object> items = PopMark(at);
-                    AsList(Peek(at), at, "APPENDS").AddRange(items);
-                    break;
-                }
+                    {
+                        List<object> items = PopMark(at);
+                        AsList(Peek(at), at, "APPENDS").AddRange(items);
+                        break;
+                    }
 
                 case (byte)'s':
-                {
-                    object value = Pop(at);
-                    object key = Pop(at);
-                    AsDict(Peek(at), at, "SETITEM").Set(Key(key, at), value);
-                    break;
-                }
+                    {
+                        object value = Pop(at);
+                        object key = Pop(at);
+                        AsDict(Peek(at), at, "SETITEM").Set(Key(key, at), value);
+                        break;
+                    }
 
                 case (byte)'u':
-                {
-                    List<object> items = PopMark(at);
-                    if (items.Count % 2 != 0)
                     {
-                        throw Bad($"SETITEMS at offset {at} has an odd number of items");
-                    }
+                        List<object> items = PopMark(at);
+                        if (items.Count % 2 != 0)
+                        {
+                            throw Bad($"SETITEMS at offset {at} has an odd number of items");
+                        }
 
-                    PickleDict dict = AsDict(Peek(at), at, "SETITEMS");
-                    for (int i = 0; i < items.Count; i += 2)
-                    {
-                        dict.Set(Key(items[i], at), items[i + 1]);
-                    }
+                        PickleDict dict = AsDict(Peek(at), at, "SETITEMS");
+                        for (int i = 0; i < items.Count; i += 2)
+                        {
+                            dict.Set(Key(items[i], at), items[i + 1]);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case (byte)'(':
                     marks.Add(stack.Count);
@@ -129,21 +129,21 @@ internal sealed class Unpickler
                 case (byte)'t': Push(new PickleTuple([.. PopMark(at)]), at); break;
                 case 0x85: Push(new PickleTuple([Pop(at)]), at); break;
                 case 0x86:
-                {
-                    object b = Pop(at);
-                    object a = Pop(at);
-                    Push(new PickleTuple([a, b]), at);
-                    break;
-                }
+                    {
+                        object b = Pop(at);
+                        object a = Pop(at);
+                        Push(new PickleTuple([a, b]), at);
+                        break;
+                    }
 
                 case 0x87:
-                {
-                    object c = Pop(at);
-                    object b = Pop(at);
-                    object a = Pop(at);
-                    Push(new PickleTuple([a, b, c]), at);
-                    break;
-                }
+                    {
+                        object c = Pop(at);
+                        object b = Pop(at);
+                        object a = Pop(at);
+                        Push(new PickleTuple([a, b, c]), at);
+                        break;
+                    }
 
                 case (byte)'N': Push(PickleNone.Value, at); break;
                 case 0x88: Push(true, at); break;

@@ -269,6 +269,8 @@ while True:
     i += 4
 open(os.path.join(BAD, "encrypted.pt"), "wb").write(bytes(enc))
 open(os.path.join(BAD, "empty.pt"), "wb").write(b"")
+with open(os.path.join(BAD, "bare_pickle.pt"), "wb") as f:
+    pickle.dump({"a": 1}, f, protocol=2)
 
 
 def st_raw(name, header_bytes, data=b"", n=None):

@@ -1,0 +1,65 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Transfer.FineTuning.Config;
+
+/// <summary>
+/// One fine-tuning run as a YAML file describes it: where the weights come from, which model receives them
+/// by which rules, which data trains it and how. Read with <see cref="RunConfigReader"/>, which validates
+/// every key so that a typo fails before any tensor is touched.
+/// </summary>
+public sealed record RunConfig
+{
+    /// <summary>The folder relative paths in the file resolve against (the config file's folder).</summary>
+    public required string BaseFolder { get; init; }
+
+    /// <summary>Where the config came from, for messages (a file path, or <c>&lt;code&gt;</c>).</summary>
+    public required string FileName { get; init; }
+
+    /// <summary>Seeds model initialisation and the per-epoch shuffle; the same seed gives the same weights.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>The checkpoint the weights come from.</summary>
+    public required SourceConfig Source { get; init; }
+
+    /// <summary>The model that receives them.</summary>
+    public required TargetConfig Target { get; init; }
+
+    /// <summary>
+    /// The <c>rules:</c> node as written, handed to the rule engine's own reader so its errors keep their
+    /// file positions; null when the file has no rules (the default rule set applies).
+    /// </summary>
+    public YamlNode? Rules { get; init; }
+
+    /// <summary>The training and validation data.</summary>
+    public required DataConfig Data { get; init; }
+
+    /// <summary>How the target is fine-tuned.</summary>
+    public required FineTuneConfig FineTune { get; init; }
+}
+
+/// <summary>The <c>source:</c> section: a checkpoint file and the key of its state dict.</summary>
+/// <param name="Path">The checkpoint path, absolute (resolved against the config's folder).</param>
+/// <param name="Key">The state dict's key inside the file, or <c>auto</c> to find it.</param>
+public sealed record SourceConfig(string Path, string Key);
+
+/// <summary>The <c>target:</c> section: a registered model name and its options.</summary>
+/// <param name="Model">The model's registered name (<c>LeNet6</c>, <c>ResNet18</c>…).</param>
+/// <param name="Options">Every other key of the section, as written, for the model registry to read.</param>
+public sealed record TargetConfig(string Model, IReadOnlyDictionary<string, string> Options);
+
+/// <summary>The kinds of data a run can read.</summary>
+public enum DataKind
+{
+    /// <summary>MNIST-style IDX files (Fashion-MNIST, MNIST), gzipped or not.</summary>
+    Idx,
+
+    /// <summary>One folder per class of binary PGM/PPM images, under <c>train/</c> and <c>val/</c>.</summary>
+    ImageFolder,
+}
+
+/// <summary>The <c>data:</c> section.</summary>
+/// <param name="Kind">The data format.</param>
+/// <param name="Path">The data folder (absolute), or null for <c>auto</c>.</param>
+/// <param name="TrainLimit">Use only the first N training examples (quick runs, tests); null for all.</param>
+/// <param name="ValLimit">Use only the first N validation examples; null for all.</param>
+public sealed record DataConfig(DataKind Kind, string? Path, int? TrainLimit, int? ValLimit);

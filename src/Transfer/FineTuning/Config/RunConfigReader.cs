@@ -1,0 +1,219 @@
+using Transfer.Freezing;
+using Transfer.Rules.Errors;
+using YamlDotNet.RepresentationModel;
+
+namespace Transfer.FineTuning.Config;
+
+/// <summary>
+/// Reads a run config from YAML, applying <c>--set path=value</c> overrides first. Every unknown key and
+/// bad value is a one-line <see cref="RuleConfigException"/> starting with <c>file:line:column</c> (or the
+/// <c>--set</c> argument that introduced it), naming the closest valid key.
+/// </summary>
+public static class RunConfigReader
+{
+    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune"];
+    private static readonly string[] SourceKeys = ["path", "key"];
+    private static readonly string[] DataKeys = ["kind", "path", "train_limit", "val_limit"];
+
+    private static readonly string[] FineTuneKeys =
+    [
+        "device", "epochs", "batch_size", "optimizer", "scheduler", "freeze", "frozen_bn", "param_groups",
+        "unfreeze", "early_stopping", "checkpoint",
+    ];
+
+    private static readonly string[] OptimizerKeys = ["type", "lr", "weight_decay", "momentum", "nesterov"];
+    private static readonly string[] SchedulerKeys = ["type", "step_size", "gamma"];
+    private static readonly string[] ParamGroupKeys = ["match", "lr"];
+    private static readonly string[] UnfreezeKeys = ["epoch", "match", "lr"];
+    private static readonly string[] EarlyStoppingKeys = ["metric", "patience"];
+    private static readonly string[] CheckpointKeys = ["every", "keep_best"];
+
+    private static readonly Dictionary<string, DataKind> DataKinds = new()
+    {
+        ["idx"] = DataKind.Idx,
+        ["imagefolder"] = DataKind.ImageFolder,
+    };
+
+    private static readonly Dictionary<string, OptimizerType> Optimizers = new()
+    {
+        ["sgd"] = OptimizerType.Sgd,
+        ["adam"] = OptimizerType.Adam,
+        ["adamw"] = OptimizerType.AdamW,
+    };
+
+    private static readonly Dictionary<string, SchedulerType> Schedulers = new()
+    {
+        ["none"] = SchedulerType.None,
+        ["step"] = SchedulerType.Step,
+        ["cosine"] = SchedulerType.Cosine,
+    };
+
+    private static readonly Dictionary<string, FrozenBatchNorm> BatchNormPolicies = new()
+    {
+        ["eval"] = FrozenBatchNorm.Eval,
+        ["train"] = FrozenBatchNorm.Train,
+    };
+
+    private static readonly Dictionary<string, Metric> Metrics = new()
+    {
+        ["val_acc"] = Metric.ValAcc,
+        ["val_loss"] = Metric.ValLoss,
+    };
+
+    /// <summary>Reads the config file at <paramref name="path"/>; relative paths in it resolve against its folder.</summary>
+    /// <param name="path">The YAML file.</param>
+    /// <param name="overrides"><c>dotted.path=value</c> assignments applied before validation.</param>
+    public static RunConfig Load(string path, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new RuleConfigException($"{path}: config file not found");
+        }
+
+        string full = Path.GetFullPath(path);
+        return Parse(File.ReadAllText(full), path, Path.GetDirectoryName(full) ?? ".", overrides);
+    }
+
+    /// <summary>Reads a config from text.</summary>
+    /// <param name="yaml">The YAML text.</param>
+    /// <param name="fileName">The name messages give the text.</param>
+    /// <param name="baseFolder">The folder relative paths resolve against.</param>
+    /// <param name="overrides"><c>dotted.path=value</c> assignments applied before validation.</param>
+    public static RunConfig Parse(string yaml, string fileName, string baseFolder, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ConfigDocument document = ConfigDocument.Parse(yaml, fileName);
+        foreach (string assignment in overrides ?? [])
+        {
+            document.ApplyOverride(assignment);
+        }
+
+        ConfigSection root = ConfigSection.Open(document, document.Root, string.Empty, RootKeys);
+        string folder = Path.GetFullPath(baseFolder);
+        return new RunConfig
+        {
+            FileName = fileName,
+            BaseFolder = folder,
+            Seed = root.Long("seed", 0),
+            Source = ReadSource(root.RequiredSection("source", SourceKeys), folder),
+            Target = ReadTarget(document, root.RequiredSection("target", null)),
+            Rules = root.Get("rules"),
+            Data = ReadData(root.RequiredSection("data", DataKeys), folder),
+            FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
+        };
+    }
+
+    private static SourceConfig ReadSource(ConfigSection s, string folder) =>
+        new(Path.GetFullPath(s.RequiredString("path"), folder), s.String("key", "auto")!);
+
+    private static TargetConfig ReadTarget(ConfigDocument document, ConfigSection s)
+    {
+        string model = s.RequiredString("model");
+        Dictionary<string, string> options = new(StringComparer.Ordinal);
+        foreach (string key in s.Keys.Where(k => k != "model"))
+        {
+            YamlNode node = s.Get(key)!;
+            options[key] = node is YamlScalarNode { Value: { } v }
+                ? v
+                : throw document.Fail(node, $"'{s.Sub(key)}' must be a single value");
+        }
+
+        return new TargetConfig(model, options);
+    }
+
+    private static DataConfig ReadData(ConfigSection s, string folder)
+    {
+        DataKind kind = s.Choice("kind", DataKind.Idx, DataKinds);
+        string path = s.String("path", "auto")!;
+        return new DataConfig(
+            kind,
+            path == "auto" ? null : Path.GetFullPath(path, folder),
+            s.Get("train_limit") is null ? null : s.Int("train_limit", 0, 1),
+            s.Get("val_limit") is null ? null : s.Int("val_limit", 0, 1));
+    }
+
+    private static FineTuneConfig ReadFineTune(ConfigDocument document, ConfigSection? s)
+    {
+        if (s is null)
+        {
+            return new FineTuneConfig();
+        }
+
+        FineTuneConfig defaults = new();
+        OptimizerConfig optimizer = ReadOptimizer(document, s.Section("optimizer", OptimizerKeys));
+        int epochs = s.Int("epochs", defaults.Epochs, 1);
+        return new FineTuneConfig
+        {
+            Device = s.String("device", defaults.Device)!,
+            Epochs = epochs,
+            BatchSize = s.Int("batch_size", defaults.BatchSize, 1),
+            Optimizer = optimizer,
+            Scheduler = ReadScheduler(s.Section("scheduler", SchedulerKeys)),
+            Freeze = s.Sequence("freeze").Select(item => s.ScalarItem(item, "freeze")).ToList(),
+            FrozenBn = s.Choice("frozen_bn", defaults.FrozenBn, BatchNormPolicies),
+            ParamGroups = s.Sequence("param_groups")
+                .Select(item => ConfigSection.Open(document, item, s.Sub("param_groups[]"), ParamGroupKeys))
+                .Select(g => new ParamGroupConfig(g.RequiredString("match"), g.Double("lr", optimizer.Lr, positive: true)))
+                .ToList(),
+            Unfreeze = s.Sequence("unfreeze")
+                .Select(item => ConfigSection.Open(document, item, s.Sub("unfreeze[]"), UnfreezeKeys))
+                .Select(u => ReadUnfreeze(document, u, optimizer.Lr))
+                .ToList(),
+            EarlyStopping = s.Section("early_stopping", EarlyStoppingKeys) is { } e
+                ? new EarlyStoppingConfig(e.Choice("metric", Metric.ValAcc, Metrics), e.Int("patience", 3, 1))
+                : null,
+            Checkpoint = s.Section("checkpoint", CheckpointKeys) is { } c
+                ? new CheckpointConfig(c.Int("every", 1, 1), c.Choice("keep_best", Metric.ValAcc, Metrics))
+                : new CheckpointConfig(),
+        };
+    }
+
+    private static UnfreezeConfig ReadUnfreeze(ConfigDocument document, ConfigSection u, double baseLr)
+    {
+        if (u.Get("epoch") is null)
+        {
+            throw document.Fail(u.Node, $"'{u.Path}' needs 'epoch'");
+        }
+
+        return new UnfreezeConfig(u.Int("epoch", 1, 1), u.RequiredString("match"), u.Double("lr", baseLr, positive: true));
+    }
+
+    private static OptimizerConfig ReadOptimizer(ConfigDocument document, ConfigSection? s)
+    {
+        OptimizerConfig defaults = new();
+        if (s is null)
+        {
+            return defaults;
+        }
+
+        OptimizerConfig config = new(
+            s.Choice("type", defaults.Type, Optimizers),
+            s.Double("lr", defaults.Lr, positive: true),
+            s.Double("weight_decay", defaults.WeightDecay),
+            s.Double("momentum", defaults.Momentum),
+            s.Bool("nesterov", defaults.Nesterov));
+        if (config.Type != OptimizerType.Sgd && (s.Get("momentum") ?? s.Get("nesterov")) is { } sgdOnly)
+        {
+            throw document.Fail(sgdOnly, $"'{s.Path}.momentum' and '{s.Path}.nesterov' apply only to type sgd");
+        }
+
+        if (config.Nesterov && config.Momentum <= 0)
+        {
+            throw document.Fail(s.Get("nesterov")!, $"'{s.Path}.nesterov' needs momentum > 0");
+        }
+
+        return config;
+    }
+
+    private static SchedulerConfig ReadScheduler(ConfigSection? s)
+    {
+        SchedulerConfig defaults = new();
+        return s is null
+            ? defaults
+            : new SchedulerConfig(
+                s.Choice("type", defaults.Type, Schedulers),
+                s.Int("step_size", defaults.StepSize, 1),
+                s.Double("gamma", defaults.Gamma, positive: true));
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Transfer.FineTuning;
+
+/// <summary>How a fine-tuning run is carried out, as opposed to what it computes (that is the config).</summary>
+public sealed record FineTuneOptions
+{
+    /// <summary>The output folder: metrics.csv, final/best.safetensors, curves.png, checkpoints/.</summary>
+    public required string OutDir { get; init; }
+
+    /// <summary>Continue from the newest complete checkpoint in <c>OutDir/checkpoints</c>, if there is one.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Receives the start-of-run summary and one line per epoch.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>
+    /// Told after every training batch and at the end of every epoch. Called synchronously on the training
+    /// thread, so it must be quick (use a synchronous <see cref="IProgress{T}"/>, not <see cref="Progress{T}"/>).
+    /// </summary>
+    public IProgress<FineTuneProgress>? Progress { get; init; }
+
+    /// <summary>Stops the run between batches; the last committed checkpoint stays resumable.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Examples per forward pass when evaluating (memory, not results, depends on it).</summary>
+    public int EvaluationBatchSize { get; init; } = 1000;
+}
+
+/// <summary>Where a run is: a batch of an epoch, or (with <see cref="Completed"/>) an epoch's end.</summary>
+/// <param name="Epoch">The 1-based epoch.</param>
+/// <param name="Epochs">How many epochs the run has.</param>
+/// <param name="Batch">Training batches done in this epoch.</param>
+/// <param name="Batches">Training batches per epoch.</param>
+/// <param name="Completed">The epoch's metrics when it has just finished; otherwise null.</param>
+public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batches, EpochMetrics? Completed);
+
+/// <summary>What a fine-tuning run did.</summary>
+/// <param name="History">One row per epoch, resumed epochs included (as in metrics.csv).</param>
+/// <param name="BestEpoch">The epoch whose weights are in best.safetensors.</param>
+/// <param name="StoppedEarly">Whether early stopping ended the run before its last epoch.</param>
+/// <param name="ResumedFrom">The checkpoint epoch the run continued from, or 0 for a fresh run.</param>
+/// <param name="Groups">The optimizer's parameter groups at the end of the run.</param>
+/// <param name="Freezing">Every parameter, frozen or trainable, as the first epoch of this session trained.</param>
+public sealed record FineTuneResult(
+    IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, int ResumedFrom, IReadOnlyList<OptimizerGroup> Groups,
+    Transfer.Freezing.FreezeReport Freezing);

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using Transfer.Applying;
+using Transfer.Data;
+using Transfer.FineTuning.Config;
+using Transfer.FineTuning.Images;
+using Transfer.Formats;
+using Transfer.Freezing;
+using Transfer.IO;
+using Transfer.Models;
+using Transfer.Rules;
+using Transfer.Rules.Errors;
+using Transfer.Rules.Planning;
+using Transfer.Rules.Yaml;
+using static TorchSharp.torch;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// A whole run as a config describes it: build the target, plan and apply the transfer of the source
+/// weights by the rules, write <c>report.json</c>/<c>report.md</c> and <c>transferred.safetensors</c>, then
+/// fine-tune with <see cref="FineTuner"/>. What <c>transfer run</c> does, as one library call.
+/// </summary>
+public static class FineTuneRun
+{
+    /// <summary>Runs <paramref name="config"/> with its registered target model and its data.</summary>
+    /// <param name="config">The run config (see <see cref="RunConfigReader"/>).</param>
+    /// <param name="options">Output folder, resume, logging, progress, cancellation.</param>
+    public static FineTuneRunResult Execute(RunConfig config, FineTuneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        RuleSet rules = ReadRules(config);
+        torch.manual_seed(config.Seed);
+        using nn.Module created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
+        if (created is not nn.Module<Tensor, Tensor> model)
+        {
+            throw new RuleConfigException($"target.model: '{config.Target.Model}' is not a tensor-to-tensor classifier");
+        }
+
+        (LabeledTensors train, LabeledTensors validation) = LoadData(config.Data, options.Logger);
+        using (train)
+        using (validation)
+        {
+            return Run(config, rules, model, train, validation, options);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="config"/> on the caller's model and data: the config's <c>target</c> and
+    /// <c>data</c> sections are not used. The model should be freshly initialised (seeded by the caller).
+    /// </summary>
+    public static FineTuneRunResult Execute(
+        RunConfig config, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation, FineTuneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        return Run(config, ReadRules(config), model, train, validation, options);
+    }
+
+    private static FineTuneRunResult Run(
+        RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation,
+        FineTuneOptions options)
+    {
+        Directory.CreateDirectory(options.OutDir);
+        ILogger log = options.Logger;
+        TransferPlan plan;
+        using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
+        {
+            plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
+            WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)));
+            plan.EnsureValid();
+            Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
+            PlanApplier.Apply(plan, model, name => byName[name].Load());
+        }
+
+        PlanSummary s = plan.Summary;
+        log.LogInformation(
+            "Transfer from {Source}: {Loaded} loaded, {Partial} partial, {Skipped} skipped, {Missing} missing, {Unused} unused",
+            config.Source.Path, s.Loaded, s.Partial, s.Skipped, s.Missing, s.Unused);
+        foreach (PlanEntry e in plan.Entries.Where(e => e.Status is EntryStatus.Skipped or EntryStatus.Missing))
+        {
+            log.LogInformation("  {Status} {Target} ({Reason})", e.Status.ToString().ToLowerInvariant(), e.Target, e.Reason);
+        }
+
+        WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
+        FineTuneResult training = FineTuner.Train(model, train, validation, config.FineTune, config.Seed, options);
+        WriteReports(options.OutDir, plan, training.Freezing);
+        return new FineTuneRunResult(plan, training);
+    }
+
+    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing)
+    {
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing));
+    }
+
+    private static RuleSet ReadRules(RunConfig config) =>
+        config.Rules is null ? RuleSet.Default : RuleSetYaml.FromNode(config.Rules, config.FileName);
+
+    private static (LabeledTensors Train, LabeledTensors Validation) LoadData(DataConfig data, ILogger log)
+    {
+        if (data.Kind == DataKind.ImageFolder)
+        {
+            string path = data.Path ?? throw new RuleConfigException("data.path: an imagefolder needs a folder, not auto");
+            (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
+            log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
+            return (train, val);
+        }
+
+        using FashionMnistData idx = FashionMnist.Locate(data.Path);
+        log.LogInformation("Data: {Description}", idx.Description);
+        return (Take(idx.Train, data.TrainLimit), Take(idx.Test, data.ValLimit));
+    }
+
+    private static LabeledTensors Take(LabeledTensors all, int? limit)
+    {
+        long n = Math.Min(limit ?? long.MaxValue, all.Count);
+        return new LabeledTensors(all.Images.narrow(0, 0, n).clone(), all.Labels.narrow(0, 0, n).clone(), all.ClassCount);
+    }
+}
+
+/// <summary>What a run did: the transfer plan and the training.</summary>
+/// <param name="Plan">The transfer plan (as in report.json).</param>
+/// <param name="Training">The fine-tuning result.</param>
+public sealed record FineTuneRunResult(TransferPlan Plan, FineTuneResult Training);

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using Transfer.Data;
+using Transfer.FineTuning.Checkpoints;
+using Transfer.FineTuning.Config;
+using Transfer.Freezing;
+using Transfer.Rules.Errors;
+using static TorchSharp.torch;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// Fine-tunes a model that already holds its starting weights: freezes and unfreezes by the config,
+/// trains with the configured optimizer, schedule and parameter groups, evaluates every epoch, writes
+/// <c>metrics.csv</c>, <c>best.safetensors</c>, <c>final.safetensors</c> and <c>curves.png</c>, and
+/// checkpoints so that a run killed at any moment and resumed ends bitwise equal (on CPU) to one that was
+/// never interrupted.
+/// </summary>
+public static class FineTuner
+{
+    /// <summary>Trains <paramref name="model"/> in place.</summary>
+    /// <param name="model">The model, with its starting weights (usually right after a transfer).</param>
+    /// <param name="train">The training data.</param>
+    /// <param name="validation">The data evaluated after every epoch.</param>
+    /// <param name="config">The <c>finetune:</c> section.</param>
+    /// <param name="seed">Seeds the per-epoch shuffles.</param>
+    /// <param name="options">Output folder, resume, logging, progress, cancellation.</param>
+    public static FineTuneResult Train(
+        nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation, FineTuneConfig config,
+        long seed, FineTuneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        if (train.Count == 0)
+        {
+            throw new RuleConfigException("data: the training set is empty");
+        }
+
+        Device device = DeviceChoice.Resolve(config.Device);
+        model.to(device);
+        Directory.CreateDirectory(options.OutDir);
+        ILogger log = options.Logger;
+        TrainableParameters trainable = new(model, config);
+        CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
+
+        int start = 0;
+        TrainingProgress progress = new() { Seed = seed, Threads = torch.get_num_threads() };
+        OptimizerGroups groups;
+        if (options.Resume && store.Latest() is { } latest)
+        {
+            start = latest.Epoch;
+            groups = OptimizerGroups.Create(config, trainable, start);
+            TrainingProgress saved = CheckpointStore.ReadProgress(latest.Path);
+            if (saved.Seed != seed)
+            {
+                groups.Dispose();
+                throw new RuleConfigException(
+                    $"--resume: the checkpoint in {latest.Path} was made with seed {saved.Seed}, not {seed}");
+            }
+
+            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
+            if (progress.Threads > 0 && progress.Threads != torch.get_num_threads())
+            {
+                log.LogWarning(
+                    "Setting torch intra-op threads to {Threads} as when the checkpoint was made (was {Current}), so the resumed run stays bitwise reproducible",
+                    progress.Threads, torch.get_num_threads());
+                torch.set_num_threads(progress.Threads);
+            }
+
+            log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
+        }
+        else
+        {
+            if (store.Latest() is { } earlier)
+            {
+                throw new RuleConfigException(
+                    $"{options.OutDir}: already holds a checkpoint of a run (epoch {earlier.Epoch}); pass --resume to continue it, or choose another --out");
+            }
+
+            groups = OptimizerGroups.Create(config, trainable, 0);
+        }
+
+        using OptimizerGroups owned = groups;
+        FreezeReport? firstFreezing = null;
+        string best = Path.Combine(options.OutDir, "best.safetensors");
+        bool stop = progress.StoppedEarly;
+        for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
+        {
+            foreach (OptimizerGroup added in groups.AddUnfrozen(epoch))
+            {
+                log.LogInformation(
+                    "Epoch {Epoch}: unfreezing {Count} tensors ({Label}) at lr {Lr}",
+                    epoch, added.ParameterNames.Count, added.Label, added.BaseLr);
+            }
+
+            FreezeReport freezing = trainable.ApplyGradients(epoch);
+            if (epoch == start + 1)
+            {
+                LogFreezing(log, freezing);
+                firstFreezing = freezing;
+            }
+
+            groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
+            double lr = groups.FirstLearningRate;
+            Stopwatch clock = Stopwatch.StartNew();
+            trainable.EnterTraining();
+            int e = epoch;
+            (double trainLoss, double trainAcc) = EpochRunner.Train(
+                model, groups.Optimizer, train, config.BatchSize, seed, epoch, device,
+                (b, n) => options.Progress?.Report(new FineTuneProgress(e, config.Epochs, b, n, null)),
+                options.Cancellation);
+            (double valLoss, double valAcc) = EpochRunner.Evaluate(model, validation, options.EvaluationBatchSize, device);
+            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
+
+            progress = Advance(progress, metrics, config, out bool improved, out stop);
+            if (improved)
+            {
+                WeightsFile.Write(best, model);
+            }
+
+            MetricsCsv.Write(Path.Combine(options.OutDir, "metrics.csv"), progress.History);
+            if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
+            {
+                store.Commit(model, groups.Optimizer, progress);
+            }
+
+            log.LogInformation(
+                "Epoch {Epoch}/{Epochs}: train_loss {TrainLoss:F4} train_acc {TrainAcc:F4} val_loss {ValLoss:F4} val_acc {ValAcc:F4} lr {Lr:G4} ({Seconds:F1} s){Note}",
+                epoch, config.Epochs, trainLoss, trainAcc, valLoss, valAcc, lr, metrics.Seconds,
+                stop ? " - early stopping" : string.Empty);
+            options.Progress?.Report(new FineTuneProgress(epoch, config.Epochs, 0, 0, metrics));
+        }
+
+        WeightsFile.Write(Path.Combine(options.OutDir, "final.safetensors"), model);
+        CurvesPlot.TryWrite(Path.Combine(options.OutDir, "curves.png"), progress.History, log);
+        return new FineTuneResult(
+            progress.History, progress.BestEpoch, progress.StoppedEarly, start, groups.Groups.ToList(),
+            firstFreezing ?? trainable.ApplyGradients(config.Epochs));
+    }
+
+    /// <summary>Adds an epoch's metrics to the progress, updating the best-model and early-stopping trackers.</summary>
+    internal static TrainingProgress Advance(
+        TrainingProgress before, EpochMetrics metrics, FineTuneConfig config, out bool improved, out bool stop)
+    {
+        double keep = Value(metrics, config.Checkpoint.KeepBest);
+        improved = before.BestMetric is not { } b || Better(keep, b, config.Checkpoint.KeepBest);
+        double? stoppingBest = before.StoppingBest;
+        int without = before.EpochsWithoutImprovement;
+        stop = false;
+        if (config.EarlyStopping is { } es)
+        {
+            double value = Value(metrics, es.Metric);
+            if (stoppingBest is not { } s || Better(value, s, es.Metric))
+            {
+                stoppingBest = value;
+                without = 0;
+            }
+            else
+            {
+                without++;
+            }
+
+            stop = without >= es.Patience && metrics.Epoch < config.Epochs;
+        }
+
+        return before with
+        {
+            Epoch = metrics.Epoch,
+            History = [.. before.History, metrics],
+            BestMetric = improved ? keep : before.BestMetric,
+            BestEpoch = improved ? metrics.Epoch : before.BestEpoch,
+            StoppingBest = stoppingBest,
+            EpochsWithoutImprovement = without,
+            StoppedEarly = stop,
+        };
+    }
+
+    private static double Value(EpochMetrics m, Metric metric) => metric == Metric.ValLoss ? m.ValLoss : m.ValAcc;
+
+    private static bool Better(double value, double best, Metric metric) =>
+        metric == Metric.ValLoss ? value < best : value > best;
+
+    private static void LogFreezing(ILogger log, FreezeReport report)
+    {
+        log.LogInformation(
+            "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements)",
+            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements);
+        foreach (FrozenParameter p in report.Parameters)
+        {
+            log.LogInformation("  {State} {Name} ({Elements} elements)", p.Frozen ? "frozen   " : "trainable", p.Name, p.Elements);
+        }
+    }
+}

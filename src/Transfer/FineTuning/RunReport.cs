@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Transfer.Freezing;
+using Transfer.Rules.Planning;
+using Transfer.Rules.Reports;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// <c>report.json</c> and <c>report.md</c> of a run: the rule engine's transfer report as it renders it,
+/// plus a <c>freeze</c> section listing every frozen and trainable tensor with element counts.
+/// </summary>
+internal static class RunReport
+{
+    public static string Json(TransferPlan plan, FreezeReport freezing)
+    {
+        JsonObject root = JsonNode.Parse(PlanJsonReport.Render(plan))!.AsObject();
+        JsonObject freeze = new()
+        {
+            ["frozen"] = freezing.FrozenCount,
+            ["trainable"] = freezing.TrainableCount,
+            ["frozenElements"] = freezing.FrozenElements,
+            ["trainableElements"] = freezing.TrainableElements,
+            ["parameters"] = new JsonArray(freezing.Parameters
+                .Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["elements"] = p.Elements, ["frozen"] = p.Frozen })
+                .ToArray()),
+        };
+        root["freeze"] = freeze;
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+    }
+
+    public static string Markdown(TransferPlan plan, FreezeReport freezing)
+    {
+        StringBuilder md = new(PlanMarkdownReport.Render(plan).TrimEnd('\n'));
+        md.Append("\n\n## Freezing\n\n");
+        md.Append(CultureInfo.InvariantCulture,
+            $"{freezing.FrozenCount} tensors frozen ({freezing.FrozenElements} elements), {freezing.TrainableCount} trainable ({freezing.TrainableElements} elements).\n\n");
+        md.Append("| Tensor | Elements | State |\n|---|---:|---|\n");
+        foreach (FrozenParameter p in freezing.Parameters)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| `{p.Name}` | {p.Elements} | {(p.Frozen ? "frozen" : "trainable")} |\n");
+        }
+
+        return md.ToString();
+    }
+}

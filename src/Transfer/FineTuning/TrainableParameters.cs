@@ -1,0 +1,91 @@
+using Transfer.FineTuning.Config;
+using Transfer.Freezing;
+using Transfer.Rules.Errors;
+using static TorchSharp.torch.nn;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// Decides, for each epoch, which parameters train: everything <c>freeze</c> does not match, plus what an
+/// <c>unfreeze</c> entry has released by then. Applies the decision with <see cref="Freezer"/> (which sets
+/// <c>requires_grad</c> and reports every tensor) and <see cref="TrainMode"/> (frozen BatchNorm layers stay
+/// in eval mode under <c>frozen_bn: eval</c>), so frozen tensors — running statistics included — stay
+/// bitwise as loaded.
+/// </summary>
+internal sealed class TrainableParameters
+{
+    private readonly Module _model;
+    private readonly FineTuneConfig _config;
+    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> _parameters;
+    private readonly HashSet<string> _frozenAtStart;
+
+    public TrainableParameters(Module model, FineTuneConfig config)
+    {
+        _model = model;
+        _config = config;
+        _parameters = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        foreach (string pattern in config.Freeze)
+        {
+            FreezeSpec one = new([pattern]);
+            if (!_parameters.Any(p => one.Matches(p.Name)))
+            {
+                throw new RuleConfigException(
+                    $"finetune.freeze: '{pattern}' matches no parameter of the model{Hint(pattern)}");
+            }
+        }
+
+        FreezeSpec spec = new(config.Freeze, config.FrozenBn);
+        _frozenAtStart = _parameters.Select(p => p.Name).Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
+        foreach (UnfreezeConfig u in config.Unfreeze)
+        {
+            NameGlob glob = new(u.Match);
+            if (!_frozenAtStart.Any(glob.IsMatch))
+            {
+                throw new RuleConfigException(
+                    $"finetune.unfreeze: '{u.Match}' matches no frozen parameter{Hint(u.Match)}");
+            }
+
+            if (u.Epoch > config.Epochs)
+            {
+                throw new RuleConfigException(
+                    $"finetune.unfreeze: '{u.Match}' unfreezes at epoch {u.Epoch}, after the last epoch ({config.Epochs})");
+            }
+        }
+    }
+
+    /// <summary>All parameters in model order.</summary>
+    public IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> All => _parameters;
+
+    /// <summary>Whether <paramref name="name"/> is frozen during epoch <paramref name="epoch"/> (1-based).</summary>
+    public bool IsFrozen(string name, int epoch) =>
+        _frozenAtStart.Contains(name) && UnfreezeEntry(name, epoch) is null;
+
+    /// <summary>The unfreeze entry (first in config order) that releases <paramref name="name"/> by <paramref name="epoch"/>.</summary>
+    public UnfreezeConfig? UnfreezeEntry(string name, int epoch) =>
+        _frozenAtStart.Contains(name)
+            ? _config.Unfreeze.FirstOrDefault(u => u.Epoch <= epoch && new NameGlob(u.Match).IsMatch(name))
+            : null;
+
+    /// <summary>Sets <c>requires_grad</c> for epoch <paramref name="epoch"/>; returns what is frozen and what trains.</summary>
+    public FreezeReport ApplyGradients(int epoch) =>
+        Freezer.Apply(_model, new FreezeSpec(_parameters.Select(p => p.Name).Where(n => IsFrozen(n, epoch)).Select(Escape)));
+
+    /// <summary>Puts the model in train mode, frozen BatchNorm layers in eval mode per <c>frozen_bn</c>.</summary>
+    public void EnterTraining() => TrainMode.Enter(_model, _config.FrozenBn);
+
+    // Parameter names never contain glob characters, so a name is a glob matching only itself.
+    private static string Escape(string name) =>
+        name.Contains('*') || name.Contains('?') ? throw new InvalidOperationException($"parameter name '{name}' contains a glob character") : name;
+
+    private string Hint(string pattern)
+    {
+        List<string> roots = _parameters.Select(p => p.Name.Split('.')[0]).Distinct(StringComparer.Ordinal).ToList();
+        string root = pattern.Split('.')[0];
+        if (Config.ClosestName.Find(root, roots) is { } near && near != root)
+        {
+            return $"; did you mean '{near}{pattern[root.Length..]}'?";
+        }
+
+        return $" (parameter names start with {string.Join(", ", roots.Select(r => $"'{r}.'"))})";
+    }
+}

@@ -1,0 +1,229 @@
+using TorchSharp;
+using Transfer.Data;
+using Transfer.FineTuning;
+using Transfer.FineTuning.Config;
+using Transfer.Freezing;
+using Transfer.Rules.Errors;
+using static TorchSharp.torch;
+
+namespace Transfer.Tests.FineTuning;
+
+public sealed class FineTunerTests : IDisposable
+{
+    private readonly string _out = TinyRun.TempDir();
+    private readonly LabeledTensors _train = TinyRun.Data(256, 1);
+    private readonly LabeledTensors _val = TinyRun.Data(64, 2);
+
+    public void Dispose()
+    {
+        _train.Dispose();
+        _val.Dispose();
+        Directory.Delete(_out, true);
+    }
+
+    private static FineTuneConfig Config(int epochs = 3) => new()
+    {
+        Device = "cpu",
+        Epochs = epochs,
+        BatchSize = 32,
+        Optimizer = new OptimizerConfig(OptimizerType.Adam, 1e-2),
+    };
+
+    private FineTuneResult Run(nn.Module<Tensor, Tensor> model, FineTuneConfig config, string? outDir = null, bool resume = false,
+        CancellationToken cancel = default, IProgress<FineTuneProgress>? progress = null) =>
+        FineTuner.Train(model, _train, _val, config, 5, new FineTuneOptions
+        {
+            OutDir = outDir ?? _out,
+            Resume = resume,
+            Cancellation = cancel,
+            Progress = progress,
+        });
+
+    [Fact]
+    public void Frozen_tensors_including_batchnorm_statistics_are_bitwise_unchanged_and_the_rest_trains()
+    {
+        using var model = TinyRun.Model();
+        Dictionary<string, byte[]> before = TinyRun.State(model);
+        Run(model, Config() with { Freeze = ["conv.*"] });
+        Dictionary<string, byte[]> after = TinyRun.State(model);
+        foreach (string key in before.Keys)
+        {
+            if (key.StartsWith("conv.", StringComparison.Ordinal))
+            {
+                Assert.True(before[key].AsSpan().SequenceEqual(after[key]), $"{key} changed");
+            }
+            else
+            {
+                Assert.False(before[key].AsSpan().SequenceEqual(after[key]), $"{key} did not change");
+            }
+        }
+
+        Assert.Contains("conv.1.running_mean", before.Keys);
+    }
+
+    [Fact]
+    public void Frozen_batchnorm_in_train_policy_updates_running_statistics_but_not_weights()
+    {
+        using var model = TinyRun.Model();
+        Dictionary<string, byte[]> before = TinyRun.State(model);
+        Run(model, Config(1) with { Freeze = ["conv.*"], FrozenBn = FrozenBatchNorm.Train });
+        Dictionary<string, byte[]> after = TinyRun.State(model);
+        Assert.False(before["conv.1.running_mean"].AsSpan().SequenceEqual(after["conv.1.running_mean"]));
+        Assert.True(before["conv.1.weight"].AsSpan().SequenceEqual(after["conv.1.weight"]));
+    }
+
+    [Fact]
+    public void Frozen_parameters_are_in_no_optimizer_group_and_unfreezing_adds_a_group_with_its_lr()
+    {
+        using var model = TinyRun.Model();
+        FineTuneResult result = Run(model, Config(2) with
+        {
+            Freeze = ["conv.*"],
+            ParamGroups = [new ParamGroupConfig("fc.1.*", 1e-3)],
+            Unfreeze = [new UnfreezeConfig(2, "conv.0.*", 5e-4)],
+        });
+        Assert.Equal(
+            [
+                new OptimizerGroup("default", 1e-2, ["fc.3.weight", "fc.3.bias"]),
+                new OptimizerGroup("param_groups 'fc.1.*'", 1e-3, ["fc.1.weight", "fc.1.bias"]),
+                new OptimizerGroup("unfreeze 'conv.0.*' at epoch 2", 5e-4, ["conv.0.weight", "conv.0.bias"]),
+            ],
+            result.Groups,
+            new GroupComparer());
+    }
+
+    [Fact]
+    public void Unfrozen_parameters_train_only_from_their_epoch()
+    {
+        using var model = TinyRun.Model();
+        byte[] start = TinyRun.State(model)["conv.0.weight"];
+        byte[]? afterEpoch1 = null;
+        Run(model, Config(2) with { Freeze = ["conv.*"], Unfreeze = [new UnfreezeConfig(2, "conv.0.*", 1e-3)] },
+            progress: new Synchronous(p =>
+            {
+                if (p.Completed?.Epoch == 1)
+                {
+                    afterEpoch1 = TinyRun.State(model)["conv.0.weight"];
+                }
+            }));
+        Assert.Equal(start, afterEpoch1);
+        Assert.NotEqual(start, TinyRun.State(model)["conv.0.weight"]);
+    }
+
+    [Fact]
+    public void A_freeze_pattern_that_matches_nothing_is_an_error()
+    {
+        using var model = TinyRun.Model();
+        var e = Assert.Throws<RuleConfigException>(() => Run(model, Config() with { Freeze = ["convs.*"] }));
+        var far = Assert.Throws<RuleConfigException>(() => Run(model, Config() with { Freeze = ["backbone.*"] }));
+        Assert.Equal("finetune.freeze: 'backbone.*' matches no parameter of the model (parameter names start with 'conv.', 'fc.')", far.Message);
+        Assert.Equal("finetune.freeze: 'convs.*' matches no parameter of the model; did you mean 'conv.*'?", e.Message);
+    }
+
+    [Fact]
+    public void Metrics_csv_has_the_header_and_one_invariant_row_per_epoch()
+    {
+        using var model = TinyRun.Model();
+        FineTuneResult result = Run(model, Config(3) with { Scheduler = new SchedulerConfig(SchedulerType.Step, 1, 0.5) });
+        string[] lines = File.ReadAllLines(Path.Combine(_out, "metrics.csv"));
+        Assert.Equal("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds", lines[0]);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(["1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.Equal(["0.01", "0.005", "0.0025"], lines.Skip(1).Select(l => l.Split(',')[5]));
+        Assert.All(lines.Skip(1), l => Assert.Equal(7, l.Split(',').Length));
+        Assert.Equal(3, result.History.Count);
+        Assert.True(result.History[^1].ValAcc > 0.5, $"val_acc {result.History[^1].ValAcc}");
+        Assert.True(File.Exists(Path.Combine(_out, "final.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_out, "best.safetensors")));
+        byte[] png = File.ReadAllBytes(Path.Combine(_out, "curves.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+
+    [Fact]
+    public void A_run_stopped_after_epoch_one_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
+    {
+        FineTuneConfig config = Config(3) with
+        {
+            Freeze = ["conv.*"],
+            Unfreeze = [new UnfreezeConfig(3, "conv.0.*", 1e-3)],
+            Scheduler = new SchedulerConfig(SchedulerType.Cosine),
+        };
+        using var whole = TinyRun.Model();
+        Run(whole, config, Path.Combine(_out, "whole"));
+
+        string split = Path.Combine(_out, "split");
+        using (var first = TinyRun.Model())
+        {
+            using CancellationTokenSource cancel = new();
+            Assert.Throws<OperationCanceledException>(() => Run(first, config, split, cancel: cancel.Token,
+                progress: new Synchronous(p =>
+                {
+                    if (p.Completed is null && p.Epoch == 2 && p.Batch == 3)
+                    {
+                        cancel.Cancel();
+                    }
+                })));
+        }
+
+        // A checkpoint that was being written when the process died: ignored on resume.
+        Directory.CreateDirectory(Path.Combine(split, "checkpoints", ".epoch-0002.deadbeef.tmp"));
+        File.WriteAllText(Path.Combine(split, "checkpoints", ".epoch-0002.deadbeef.tmp", "model.dat"), "half");
+
+        using var resumed = TinyRun.Model(seed: 99);
+        FineTuneResult result = Run(resumed, config, split, resume: true);
+        Assert.Equal(1, result.ResumedFrom);
+        Assert.Equal(TinyRun.State(whole), TinyRun.State(resumed));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(_out, "whole", "final.safetensors")),
+            File.ReadAllBytes(Path.Combine(split, "final.safetensors")));
+        Assert.Equal(
+            File.ReadAllLines(Path.Combine(_out, "whole", "metrics.csv")).Select(DropSeconds),
+            File.ReadAllLines(Path.Combine(split, "metrics.csv")).Select(DropSeconds));
+        Assert.Equal(["epoch-0003"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Early_stopping_ends_the_run_when_the_metric_stops_improving()
+    {
+        using var model = TinyRun.Model();
+        FineTuneResult result = Run(model, Config(20) with
+        {
+            Optimizer = new OptimizerConfig(OptimizerType.Sgd, 1e-9),
+            EarlyStopping = new EarlyStoppingConfig(Metric.ValLoss, 2),
+        });
+        Assert.True(result.StoppedEarly);
+        Assert.True(result.History.Count < 20, $"{result.History.Count} epochs");
+        Assert.Equal(result.History.Count + 1, File.ReadAllLines(Path.Combine(_out, "metrics.csv")).Length);
+    }
+
+    [Fact]
+    public void A_fresh_run_refuses_an_out_folder_holding_checkpoints_and_resume_refuses_another_seed()
+    {
+        using (var model = TinyRun.Model())
+        {
+            Run(model, Config(1));
+        }
+
+        using var again = TinyRun.Model();
+        var fresh = Assert.Throws<RuleConfigException>(() => Run(again, Config(2)));
+        Assert.Equal($"{_out}: already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
+        var seed = Assert.Throws<RuleConfigException>(() => FineTuner.Train(again, _train, _val, Config(2), 6,
+            new FineTuneOptions { OutDir = _out, Resume = true }));
+        Assert.Equal($"--resume: the checkpoint in {Path.Combine(_out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);
+    }
+
+    private static string DropSeconds(string line) => line[..line.LastIndexOf(',')];
+
+    private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
+    {
+        public void Report(FineTuneProgress value) => report(value);
+    }
+
+    private sealed class GroupComparer : IEqualityComparer<OptimizerGroup>
+    {
+        public bool Equals(OptimizerGroup? x, OptimizerGroup? y) =>
+            x!.Label == y!.Label && x.BaseLr == y.BaseLr && x.ParameterNames.SequenceEqual(y.ParameterNames);
+
+        public int GetHashCode(OptimizerGroup obj) => obj.Label.GetHashCode(StringComparison.Ordinal);
+    }
+}
