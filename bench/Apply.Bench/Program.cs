@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using Transfer.Formats;
+using Transfer.Applying;
+using Transfer.Rules;
+using Transfer.Rules.Planning;
+using Transfer.Transfers;
 
-// Apply.Bench: Transfer's streaming read -> merge -> write of a ~520 MB .pt against PyTorch doing the same
+// Apply.Bench: what `transfer apply` runs (open both files, plan, validate, stream the merge to a .pt)
+// against PyTorch doing the same
 // (torch.load x2, merge by name and shape, torch.save), each in its own process, printed side by side.
 // Usage: dotnet run -c Release --project bench/Apply.Bench [-- <work folder> <size MB>]
 // Our side also runs alone as: Apply.Bench --ours <source> <target> <out>
@@ -17,6 +21,7 @@ if (args.Length == 4 && args[0] == "--ours")
 
 string folder = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "transfer-apply-bench");
 int sizeMb = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 520;
+const int Rounds = 5;
 Directory.CreateDirectory(folder);
 string here = AppContext.BaseDirectory;
 string source = Path.Combine(folder, "source.pt");
@@ -28,46 +33,49 @@ if (!File.Exists(source) || !File.Exists(target))
 }
 
 long size = new FileInfo(source).Length;
-Console.WriteLine($"checkpoint size: {size / 1e6:F1} MB (source and target each)");
+Console.WriteLine($"checkpoint size: {size / 1e6:F1} MB (source and target each); {Rounds} rounds, medians shown");
 // Warm the page cache for both sides alike.
 Run("/usr/bin/python3", ["-c", $"open('{source}','rb').read(); open('{target}','rb').read()"]);
-string[] py = Run("/usr/bin/python3", [Path.Combine(here, "pytorch_merge.py"), source, target, Path.Combine(folder, "out_pytorch.pt")]).Split(' ');
 string self = Environment.ProcessPath!;
 string[] oursArgs = ["--ours", source, target, Path.Combine(folder, "out_transfer.pt")];
-string[] ours = (Path.GetFileNameWithoutExtension(self) == "dotnet"
-    ? Run(self, [typeof(Program).Assembly.Location, .. oursArgs])
-    : Run(self, oursArgs)).Split(' ');
-double pySeconds = double.Parse(py[0], CultureInfo.InvariantCulture);
-double ourSeconds = double.Parse(ours[0], CultureInfo.InvariantCulture);
-long pyRss = long.Parse(py[1], CultureInfo.InvariantCulture);
-long ourRss = long.Parse(ours[1], CultureInfo.InvariantCulture);
+List<Sample> pySamples = [];
+List<Sample> ourSamples = [];
+for (int round = 0; round < Rounds; round++)
+{
+    pySamples.Add(Sample.Of(() => Run("/usr/bin/python3", [Path.Combine(here, "pytorch_merge.py"), source, target, Path.Combine(folder, "out_pytorch.pt")])));
+    ourSamples.Add(Sample.Of(() => Path.GetFileNameWithoutExtension(self) == "dotnet"
+        ? Run(self, [typeof(Program).Assembly.Location, .. oursArgs])
+        : Run(self, oursArgs)));
+}
+
+Sample py = Sample.Median(pySamples);
+Sample ours = Sample.Median(ourSamples);
 Console.WriteLine();
-Console.WriteLine($"{"",-22}{"PyTorch",14}{"Transfer",14}{"ratio",10}");
-Console.WriteLine($"{"time (s)",-22}{pySeconds,14:F2}{ourSeconds,14:F2}{ourSeconds / pySeconds,10:F2}x");
-Console.WriteLine($"{"peak RSS (MB)",-22}{pyRss / 1e6,14:F0}{ourRss / 1e6,14:F0}{(double)ourRss / pyRss,10:F2}x");
-Console.WriteLine($"{"peak RSS / ckpt size",-22}{(double)pyRss / size,14:F2}{(double)ourRss / size,14:F2}");
-Console.WriteLine($"{"tensors from source",-22}{py[2].Trim(),14}{ours[2].Trim(),14}");
+Console.WriteLine($"{"",-30}{"PyTorch",12}{"Transfer",12}{"ratio",10}");
+Console.WriteLine($"{"time: load, merge, save (s)",-30}{py.Work,12:F2}{ours.Work,12:F2}{ours.Work / py.Work,10:F2}x");
+Console.WriteLine($"{"time: whole process (s)",-30}{py.Wall,12:F2}{ours.Wall,12:F2}{ours.Wall / py.Wall,10:F2}x");
+Console.WriteLine($"{"peak RSS (MB)",-30}{py.Rss / 1e6,12:F0}{ours.Rss / 1e6,12:F0}{(double)ours.Rss / py.Rss,10:F2}x");
+Console.WriteLine($"{"peak RSS / ckpt size",-30}{(double)py.Rss / size,12:F2}{(double)ours.Rss / size,12:F2}");
+Console.WriteLine($"{"tensors from source",-30}{py.Loaded,12}{ours.Loaded,12}");
+Console.WriteLine($"each round's load, merge, save (s): PyTorch {Seconds(pySamples)}; Transfer {Seconds(ourSamples)}");
+string equal = Run("/usr/bin/python3", [Path.Combine(here, "compare_outputs.py"), Path.Combine(folder, "out_pytorch.pt"), Path.Combine(folder, "out_transfer.pt")]);
+Console.WriteLine($"outputs (torch.load weights_only=True, torch.equal per tensor): {equal}");
 Console.WriteLine();
-Console.WriteLine($"goals: time <= 0.6x PyTorch ({(ourSeconds <= 0.6 * pySeconds ? "met" : "NOT met")}), peak RSS <= 1.5x checkpoint size ({(ourRss <= 1.5 * size ? "met" : "NOT met")})");
+Console.WriteLine($"goals: time <= 0.6x PyTorch ({(ours.Work <= 0.6 * py.Work ? "met" : "NOT met")}), peak RSS <= 1.5x checkpoint size ({(ours.Rss <= 1.5 * size ? "met" : "NOT met")})");
 return 0;
 
+// Exactly what `transfer apply --source S --target T --out O` does after parsing its arguments.
 static int Merge(string sourcePath, string targetPath, string outPath)
 {
-    using Checkpoint source = CheckpointReader.Open(sourcePath);
-    using Checkpoint target = CheckpointReader.Open(targetPath);
-    Dictionary<string, CheckpointTensor> bySource = source.Tensors.ToDictionary(t => t.Spec.Name);
-    int loaded = 0;
-    List<KeyValuePair<string, CheckpointTensor>> merged = [];
-    foreach (CheckpointTensor t in target.Tensors)
-    {
-        bool take = bySource.TryGetValue(t.Spec.Name, out CheckpointTensor? s) && s.Spec.Equals(t.Spec with { Name = s.Spec.Name });
-        loaded += take ? 1 : 0;
-        merged.Add(KeyValuePair.Create(t.Spec.Name, take ? s! : t));
-    }
-
-    CheckpointWriter.Write(outPath, merged);
-    return loaded;
+    using StateDictSide source = StateDictSide.OpenFile(sourcePath);
+    using StateDictSide target = StateDictSide.Open(targetPath);
+    TransferPlan plan = WeightTransfer.Plan(source, target, RuleSet.Default);
+    ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath);
+    return report.Loaded;
 }
+
+static string Seconds(List<Sample> samples) =>
+    string.Join(' ', samples.Select(s => s.Work.ToString("F2", CultureInfo.InvariantCulture)));
 
 static long PeakRss()
 {
@@ -92,4 +100,24 @@ static string Run(string file, string[] arguments)
     }
 
     return output.Trim();
+}
+
+/// <summary>One timed run of a side: its own load-merge-save seconds, the whole process's seconds, peak RSS.</summary>
+internal sealed record Sample(double Work, double Wall, long Rss, int Loaded)
+{
+    public static Sample Of(Func<string> run)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        string[] fields = run().Split(' ');
+        double wall = clock.Elapsed.TotalSeconds;
+        return new Sample(double.Parse(fields[0], CultureInfo.InvariantCulture), wall,
+            long.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture));
+    }
+
+    public static Sample Median(List<Sample> samples)
+    {
+        static double Mid(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        return new Sample(Mid(samples.Select(s => s.Work)), Mid(samples.Select(s => s.Wall)),
+            (long)Mid(samples.Select(s => (double)s.Rss)), samples[0].Loaded);
+    }
 }

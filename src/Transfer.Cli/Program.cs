@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Transfer.Cli;
 using Transfer.Cli.Commands;
 
 RootCommand root = new("transfer: partial weight loading for TorchSharp: inspect, plan, apply, convert, run.");
@@ -10,12 +11,8 @@ foreach (Command command in CommandCatalog.All())
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    // Bad usage: one line per problem and exit 2, like every other bad input.
-    foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
-    {
-        Console.Error.WriteLine($"error: {error.Message}");
-    }
-
+    // Bad usage: one line on stderr and exit 2, like every other bad input.
+    Console.Error.WriteLine(UsageError.OneLine(parsed.Errors.Select(e => e.Message)));
     return CommandErrors.BadInput;
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Transfer.Tests.Cli;
 
 namespace Transfer.Tests.FineTuning;
 
@@ -13,24 +14,9 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, true);
 
-    private static Process Start(params string[] args)
-    {
-        ProcessStartInfo start = new("dotnet", [Path.Combine(AppContext.BaseDirectory, "Transfer.Cli.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        return Process.Start(start)!;
-    }
+    private static Process Start(params string[] args) => CliProcess.Start(args);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using Process p = Start(args);
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliProcess.Run(args);
 
     [Fact]
     public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace Transfer.Tests.Cli;
+
+/// <summary>Runs the real <c>transfer</c> command (Transfer.Cli.dll in the test output folder) as a child process.</summary>
+internal static class CliProcess
+{
+    /// <summary>Starts the command with redirected output; the caller reads and waits.</summary>
+    public static Process Start(params string[] args)
+    {
+        ProcessStartInfo start = new("dotnet", [Path.Combine(AppContext.BaseDirectory, "Transfer.Cli.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs the command to its end: exit code, stdout and stderr.</summary>
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using Process p = Start(args);
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+}

@@ -1,0 +1,28 @@
+using Transfer.Tests.FineTuning;
+
+namespace Transfer.Tests.Cli;
+
+/// <summary>Bad command lines: exit code 2 and exactly one line on stderr, never usage text or a stack trace.</summary>
+public sealed class UsageErrorTests
+{
+    private static readonly string LeNet5 = Path.Combine(RepoPaths.Root, "examples", "LeNet5to6", "lenet5.pt");
+
+    [Fact]
+    public void An_unknown_format_value_is_one_line_listing_the_allowed_values()
+    {
+        (int code, string stdout, string stderr) = CliProcess.Run("plan", "--source", LeNet5, "--target", "LeNet6", "--format", "xml");
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal("error: Argument 'xml' not recognized. Must be one of: 'table', 'json', 'md' (see 'transfer --help')\n", stderr);
+    }
+
+    [Fact]
+    public void An_unknown_verb_is_one_line()
+    {
+        (int code, _, string stderr) = CliProcess.Run("bogus");
+
+        Assert.Equal(2, code);
+        Assert.Equal("error: Required command was not provided; Unrecognized command or argument 'bogus' (see 'transfer --help')\n", stderr);
+    }
+}
