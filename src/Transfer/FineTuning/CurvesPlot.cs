@@ -17,6 +17,7 @@ internal static class CurvesPlot
         Plot plot = new();
         plot.Title("Fine-tuning curves");
         plot.Axes.Bottom.Label.Text = "epoch";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.Left.Label.Text = "loss";
         plot.Axes.Right.Label.Text = "accuracy";
         Add(plot, epochs, history.Select(m => m.TrainLoss), "train_loss", Colors.Blue, right: false);
