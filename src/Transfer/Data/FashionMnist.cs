@@ -43,7 +43,7 @@ public static class FashionMnist
     {
         if (!string.IsNullOrEmpty(dataDir))
         {
-            return (Path.GetFullPath(dataDir), "Fashion-MNIST from --data");
+            return (Path.GetFullPath(dataDir), "Fashion-MNIST from the given folder");
         }
 
         if (HoldsAll(SystemDirectory))

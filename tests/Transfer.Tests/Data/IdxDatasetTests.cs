@@ -90,7 +90,7 @@ public sealed class IdxDatasetTests : IDisposable
 
         using FashionMnistData data = FashionMnist.Locate(dir);
 
-        Assert.Equal($"Fashion-MNIST from --data {dir} (2 train, 1 test)", data.Description);
+        Assert.Equal($"Fashion-MNIST from the given folder {dir} (2 train, 1 test)", data.Description);
         Assert.Equal(2, data.Train.Count);
         Assert.Equal(1, data.Test.Count);
     }

@@ -27,7 +27,7 @@ public sealed class LeNet5to6SmokeTests : IDisposable
         ExampleResult result = LeNet5to6Example.Run(options, output);
 
         string[] lines = output.ToString().TrimEnd('\n').Split('\n');
-        Assert.Equal($"data: Fashion-MNIST from --data {subset} (2000 train, 500 test)", lines[0]);
+        Assert.Equal($"data: Fashion-MNIST from the given folder {subset} (2000 train, 500 test)", lines[0]);
         Assert.Matches(new Regex(@"^final test accuracy: 0\.\d{4}$"), lines[^1]);
         Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), result.Plan.Summary);
         Assert.Equal(new ApplyReport(8, 0, 60856, 0), result.Applied);
