@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using TorchSharp;
 using Transfer.Applying;
+using Transfer.FineTuning;
+using Transfer.FineTuning.Config;
 using Transfer.Formats;
 using Transfer.Freezing;
 using Transfer.Models;
@@ -11,7 +13,9 @@ using Transfer.Tests.Formats;
 
 namespace Transfer.Tests;
 
-/// <summary>README's library sample: the same lines, compiled here, run on a LeNet5 checkpoint PyTorch wrote.</summary>
+/// <summary>README's library samples: the same lines, compiled here and run (the first on a LeNet5 checkpoint PyTorch wrote).</summary>
+/// <remarks>The samples use relative paths, so these tests change the current folder and run alone.</remarks>
+[Collection(nameof(CurrentFolderCollection))]
 public sealed partial class ReadmeSampleTests
 {
     [Fact]
@@ -37,7 +41,37 @@ public sealed partial class ReadmeSampleTests
         }
 
         Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console.ToString());
-        Assert.Equal(SampleLines(File.ReadAllText(ThisFile())), ReadmeLines());
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 0), ReadmeLines(0));
+    }
+
+    [Fact]
+    public void The_readme_run_sample_is_this_code_and_it_runs()
+    {
+        // The sample's relative paths resolve from the current folder: give it the repository's configs and
+        // examples, and a fresh place for runs/.
+        string folder = Fixture.TempFolder();
+        string root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", ".."));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "configs"), Path.Combine(root, "configs"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "examples"), Path.Combine(root, "examples"));
+        string previous = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = folder;
+        StringWriter console = new();
+        TextWriter stdout = Console.Out;
+        Console.SetOut(console);
+        try
+        {
+            FineTuneRunResult run = RunSample();
+            Assert.Equal(3, run.Training.History.Count);
+            Assert.True(File.Exists(Path.Combine(folder, "runs", "shapes", "final.safetensors")));
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Environment.CurrentDirectory = previous;
+        }
+
+        Assert.Matches(@"^8 loaded, val_acc 0\.\d{4}\n$", console.ToString());
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 1), ReadmeLines(1));
     }
 
     private static (TransferPlan, FreezeReport) Sample()
@@ -58,20 +92,31 @@ public sealed partial class ReadmeSampleTests
         return (plan, frozen);
     }
 
+    private static FineTuneRunResult RunSample()
+    {
+        // README sample begins
+        RunConfig config = RunConfigReader.Load("configs/imagefolder-example.yaml", ["finetune.epochs=3"]);
+        FineTuneRunResult run = FineTuneRun.Execute(config, new FineTuneOptions { OutDir = "runs/shapes" });
+        Console.WriteLine($"{run.Plan.Summary.Loaded} loaded, val_acc {run.Training.History[^1].ValAcc:F4}");
+        // README sample ends
+        return run;
+    }
+
     private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
-    private static string[] SampleLines(string source)
+    private static string[] SampleLines(string source, int index)
     {
-        Match block = SampleRegex().Match(source);
+        Match block = SampleRegex().Matches(source).ElementAtOrDefault(index) ?? Match.Empty;
         Assert.True(block.Success, "sample markers not found");
         return block.Groups[1].Value.Split('\n').Select(l => l.Trim()).ToArray();
     }
 
-    private static string[] ReadmeLines()
+    /// <summary>The README's csharp block number <paramref name="index"/>, without its leading using directives.</summary>
+    private static string[] ReadmeLines(int index)
     {
         string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "README.md"));
-        Match block = ReadmeRegex().Match(readme);
-        Assert.True(block.Success, "README has no csharp block");
+        Match block = ReadmeRegex().Matches(readme).ElementAtOrDefault(index) ?? Match.Empty;
+        Assert.True(block.Success, $"README has no csharp block {index}");
         string[] lines = block.Groups[1].Value.Split('\n').Select(l => l.Trim()).ToArray();
         return lines.SkipWhile(l => l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using Checkpoint", StringComparison.Ordinal) || l.Length == 0).ToArray();
     }
@@ -82,3 +127,7 @@ public sealed partial class ReadmeSampleTests
     [GeneratedRegex(@"```csharp\n(.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex ReadmeRegex();
 }
+
+/// <summary>Tests that change the process's current folder: run alone, never beside another test.</summary>
+[CollectionDefinition(nameof(CurrentFolderCollection), DisableParallelization = true)]
+public sealed class CurrentFolderCollection;
