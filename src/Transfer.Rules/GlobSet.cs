@@ -2,7 +2,7 @@ namespace Transfer.Rules;
 
 /// <summary>
 /// A set of globs matched without regexes: literal patterns go into a hash set, so a list of thousands of
-/// exact keys costs one lookup per key; wildcard patterns use a linear two-pointer match.
+/// exact keys costs one lookup per key; wildcard patterns go through <see cref="Glob"/>.
 /// </summary>
 internal sealed class GlobSet
 {
@@ -33,7 +33,7 @@ internal sealed class GlobSet
 
         foreach (string pattern in _wildcards)
         {
-            if (Glob(pattern, key))
+            if (Glob.IsMatch(pattern, key))
             {
                 return true;
             }
@@ -59,40 +59,5 @@ internal sealed class GlobSet
         }
 
         return patterns.ToArray();
-    }
-
-    /// <summary>Wildcard match: '*' any run of characters (dots included), '?' exactly one character.</summary>
-    internal static bool Glob(string pattern, string text)
-    {
-        int p = 0, t = 0, star = -1, mark = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
-            {
-                p++;
-                t++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                star = p++;
-                mark = t;
-            }
-            else if (star >= 0)
-            {
-                p = star + 1;
-                t = ++mark;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
     }
 }

@@ -199,7 +199,7 @@ internal static class PlanAssembler
             return table.TargetIndex.ContainsKey(pattern);
         }
 
-        return table.Target.Any(t => GlobSet.Glob(pattern, t.Name));
+        return table.Target.Any(t => Glob.IsMatch(pattern, t.Name));
     }
 
     private static void CheckRequired(RuleSet rules, PlanEntry entry, List<PlanProblem> problems)

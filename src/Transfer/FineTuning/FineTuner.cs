@@ -6,6 +6,7 @@ using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
 using Transfer.Rules.Errors;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -107,13 +108,12 @@ public static class FineTuner
             groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
             double lr = groups.FirstLearningRate;
             Stopwatch clock = Stopwatch.StartNew();
-            trainable.EnterTraining();
             int e = epoch;
-            (double trainLoss, double trainAcc) = EpochRunner.Train(
-                model, groups.Optimizer, train, config.BatchSize, seed, epoch, device,
+            (double trainLoss, double trainAcc, _) = EpochRunner.Train(
+                model, groups.Optimizer, train, config.BatchSize, seed, epoch, trainable.EnterTraining,
                 (b, n) => options.Progress?.Report(new FineTuneProgress(e, config.Epochs, b, n, null)),
                 options.Cancellation);
-            (double valLoss, double valAcc) = EpochRunner.Evaluate(model, validation, options.EvaluationBatchSize, device);
+            (double valLoss, double valAcc, _) = TrainingLoop.Evaluate(model, validation, options.EvaluationBatchSize);
             EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
 
             progress = Advance(progress, metrics, config, out bool improved, out stop);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Transfer.FineTuning.Config;
+using Transfer.Rules;
 using Transfer.Rules.Errors;
 
 namespace Transfer.FineTuning;
@@ -35,7 +36,7 @@ internal sealed class OptimizerGroups : IDisposable
     {
         List<OptimizerGroup> groups = [];
         List<ParamGroupConfig> patterns = config.ParamGroups.ToList();
-        List<NameGlob> globs = patterns.Select(p => new NameGlob(p.Match)).ToList();
+        List<Glob> globs = patterns.Select(p => new Glob(p.Match)).ToList();
         List<string>[] byPattern = patterns.Select(_ => new List<string>()).ToArray();
         List<string> defaults = [];
         foreach ((string name, Parameter _) in trainable.All)

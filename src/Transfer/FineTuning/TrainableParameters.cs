@@ -1,5 +1,6 @@
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
+using Transfer.Rules;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch.nn;
 
@@ -38,7 +39,7 @@ internal sealed class TrainableParameters
         _frozenAtStart = _parameters.Select(p => p.Name).Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
         foreach (UnfreezeConfig u in config.Unfreeze)
         {
-            NameGlob glob = new(u.Match);
+            Glob glob = new(u.Match);
             if (!_frozenAtStart.Any(glob.IsMatch))
             {
                 throw new RuleConfigException(
@@ -63,7 +64,7 @@ internal sealed class TrainableParameters
     /// <summary>The unfreeze entry (first in config order) that releases <paramref name="name"/> by <paramref name="epoch"/>.</summary>
     public UnfreezeConfig? UnfreezeEntry(string name, int epoch) =>
         _frozenAtStart.Contains(name)
-            ? _config.Unfreeze.FirstOrDefault(u => u.Epoch <= epoch && new NameGlob(u.Match).IsMatch(name))
+            ? _config.Unfreeze.FirstOrDefault(u => u.Epoch <= epoch && new Glob(u.Match).IsMatch(name))
             : null;
 
     /// <summary>Sets <c>requires_grad</c> for epoch <paramref name="epoch"/>; returns what is frozen and what trains.</summary>

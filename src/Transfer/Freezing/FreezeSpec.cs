@@ -1,5 +1,4 @@
-using System.Text;
-using System.Text.RegularExpressions;
+using Transfer.Rules;
 using Transfer.Rules.Errors;
 
 namespace Transfer.Freezing;
@@ -7,12 +6,11 @@ namespace Transfer.Freezing;
 /// <summary>
 /// Which parameters to freeze, as globs over parameter names: <c>*</c> matches any run of characters
 /// (dots included, so <c>conv.*</c> freezes the whole <c>conv</c> block), <c>?</c> one character; everything
-/// else is literal. A parameter is frozen when any pattern matches its whole name.
+/// else is literal (see <see cref="Glob"/>). A parameter is frozen when any pattern matches its whole name.
 /// </summary>
 public sealed class FreezeSpec
 {
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
-    private readonly Regex[] _regexes;
+    private readonly Glob[] _globs;
 
     /// <summary>Creates a spec from glob patterns.</summary>
     /// <param name="patterns">Globs such as <c>conv.*</c> or <c>fc.1.*</c>.</param>
@@ -30,7 +28,7 @@ public sealed class FreezeSpec
         }
 
         FrozenBatchNorm = frozenBatchNorm;
-        _regexes = Patterns.Select(Compile).ToArray();
+        _globs = Patterns.Select(p => new Glob(p)).ToArray();
     }
 
     /// <summary>The glob patterns, in the order given.</summary>
@@ -40,25 +38,8 @@ public sealed class FreezeSpec
     public FrozenBatchNorm FrozenBatchNorm { get; }
 
     /// <summary>True when some pattern matches the whole of <paramref name="parameterName"/>.</summary>
-    public bool Matches(string parameterName) => _regexes.Any(r => r.IsMatch(parameterName));
+    public bool Matches(string parameterName) => _globs.Any(g => g.IsMatch(parameterName));
 
     /// <summary>True when <paramref name="pattern"/> (one of <see cref="Patterns"/>) matches the whole name.</summary>
-    internal bool Matches(int pattern, string parameterName) => _regexes[pattern].IsMatch(parameterName);
-
-    private static Regex Compile(string glob)
-    {
-        StringBuilder regex = new("^");
-        foreach (char c in glob)
-        {
-            regex.Append(c switch
-            {
-                '*' => ".*",
-                '?' => ".",
-                _ => Regex.Escape(c.ToString()),
-            });
-        }
-
-        regex.Append('$');
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
-    }
+    internal bool Matches(int pattern, string parameterName) => _globs[pattern].IsMatch(parameterName);
 }

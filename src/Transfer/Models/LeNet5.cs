@@ -21,14 +21,8 @@ public sealed class LeNet5 : Module<Tensor, Tensor>
     public LeNet5(int classes = 10)
         : base(nameof(LeNet5))
     {
-        conv = LeNetFeatures.Create();
-        fc = Sequential(
-            Flatten(),
-            Linear(400, 120),
-            ReLU(),
-            Linear(120, 84),
-            ReLU(),
-            Linear(84, classes));
+        conv = LeNetLayers.Features();
+        fc = LeNetLayers.Classifier(classes);
         RegisterComponents();
     }
 

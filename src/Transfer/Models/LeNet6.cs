@@ -21,16 +21,8 @@ public sealed class LeNet6 : Module<Tensor, Tensor>
     public LeNet6(int classes = 10)
         : base(nameof(LeNet6))
     {
-        conv = LeNetFeatures.Create();
-        fc = Sequential(
-            Flatten(),
-            Linear(400, 120),
-            ReLU(),
-            Linear(120, 84),
-            ReLU(),
-            Linear(84, 64),
-            ReLU(),
-            Linear(64, classes));
+        conv = LeNetLayers.Features();
+        fc = LeNetLayers.Classifier(classes, 64);
         RegisterComponents();
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using TorchSharp;
+using Transfer.Rules;
 
 namespace Transfer.Models;
 
@@ -71,28 +72,10 @@ public static class ModelRegistry
         }
     }
 
-    /// <summary>The candidate with the smallest case-insensitive edit distance to <paramref name="name"/>.</summary>
+    /// <summary>The candidate with the smallest case-insensitive edit distance to <paramref name="name"/>; ordinal order breaks ties.</summary>
     internal static string Closest(string name, IEnumerable<string> candidates) =>
-        candidates.OrderBy(c => EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())).ThenBy(c => c, StringComparer.Ordinal).First();
-
-    private static int EditDistance(string a, string b)
-    {
-        int[] previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        int[] current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+        NameSuggestion.Closest(name, candidates.Order(StringComparer.Ordinal), out _)
+            ?? throw new InvalidOperationException("Sequence contains no elements");
 
     /// <summary>Parses model options and rejects unknown ones with the closest known option.</summary>
     private static class Options

@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace Transfer.Training;
 
 /// <summary>
-/// One-epoch training and evaluation for classifiers trained with cross-entropy. Data stays on the CPU; each
-/// batch is moved to the model's device. Every temporary lives in a per-batch dispose scope, so memory stays
-/// flat however many epochs run. On the CPU, a given model state and generator seed give identical results.
+/// One-epoch training and evaluation for classifiers trained with cross-entropy — the batch loops behind both
+/// the library's own training and <see cref="FineTuning.FineTuner"/>. Data stays on the CPU; each batch is moved
+/// to the model's device. Every temporary lives in a per-batch dispose scope, so memory stays flat however many
+/// epochs run. On the CPU, a given model state and generator seed give identical results.
 /// </summary>
 public static class TrainingLoop
 {
@@ -22,6 +23,7 @@ public static class TrainingLoop
     /// Puts the model into training mode before the epoch; null calls <c>model.train()</c>. Pass
     /// <c>Freezing.TrainMode.Enter</c> to keep frozen BatchNorm layers in eval mode.
     /// </param>
+    /// <param name="cancellation">Checked before each batch; a cancelled epoch throws <see cref="OperationCanceledException"/>.</param>
     public static EpochStats TrainEpoch(
         nn.Module<Tensor, Tensor> model,
         optim.Optimizer optimizer,
@@ -29,7 +31,8 @@ public static class TrainingLoop
         int batchSize,
         Generator? shuffle = null,
         Action<long, long>? progress = null,
-        Action<nn.Module>? enterTrainMode = null)
+        Action<nn.Module>? enterTrainMode = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -48,10 +51,12 @@ public static class TrainingLoop
         Device device = DeviceOf(model);
         long total = data.Count;
         using Tensor order = shuffle is null ? arange(total, dtype: int64) : randperm(total, generator: shuffle);
-        double lossSum = 0;
-        long correct = 0;
+        // Running sums stay on the device: no host sync per batch beyond what the optimizer needs.
+        using Tensor lossSum = zeros(1, float64, device);
+        using Tensor correct = zeros(1, int64, device);
         for (long start = 0; start < total; start += batchSize)
         {
+            cancellation.ThrowIfCancellationRequested();
             using DisposeScope scope = NewDisposeScope();
             long size = Math.Min(batchSize, total - start);
             Tensor index = order.narrow(0, start, size);
@@ -59,17 +64,21 @@ public static class TrainingLoop
             Tensor labels = data.Labels.index_select(0, index).to(device);
 
             optimizer.zero_grad();
-            Tensor logits = model.forward(images);
+            Tensor logits = model.call(images);
             Tensor loss = nn.functional.cross_entropy(logits, labels);
             loss.backward();
             optimizer.step();
 
-            lossSum += loss.item<float>() * size;
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            using (no_grad())
+            {
+                lossSum.add_(loss.detach().to(float64), alpha: size);
+                correct.add_(logits.argmax(1).eq(labels).sum());
+            }
+
             progress?.Invoke(start + size, total);
         }
 
-        return Stats(lossSum, correct, total);
+        return Stats(lossSum.item<double>(), correct.item<long>(), total);
     }
 
     /// <summary>Measures loss and accuracy in eval mode without gradients; leaves the model in eval mode.</summary>
@@ -94,7 +103,7 @@ public static class TrainingLoop
             long size = Math.Min(batchSize, total - start);
             Tensor images = data.Images.narrow(0, start, size).to(device);
             Tensor labels = data.Labels.narrow(0, start, size).to(device);
-            Tensor logits = model.forward(images);
+            Tensor logits = model.call(images);
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();
         }

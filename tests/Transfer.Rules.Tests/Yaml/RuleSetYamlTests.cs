@@ -139,12 +139,4 @@ public sealed class RuleSetYamlTests
         RuleConfigException e = Assert.Throws<RuleConfigException>(() => RuleSetYaml.Load(path));
         Assert.StartsWith($"{path}: cannot read the rule file: Could not find file", e.Message);
     }
-
-    [Fact]
-    public void Levenshtein_counts_single_character_edits()
-    {
-        Assert.Equal(1, Suggest.Levenshtein("strip_prefx", "strip_prefix"));
-        Assert.Equal(3, Suggest.Levenshtein("kitten", "sitting"));
-        Assert.Equal(0, Suggest.Levenshtein("", ""));
-    }
 }

@@ -62,6 +62,24 @@ public sealed class TrainingLoopTests
     }
 
     [Fact]
+    public void Cancellation_stops_training_before_the_next_batch()
+    {
+        using LabeledTensors data = Separable(100, 1);
+        using Mlp model = new(784, [16], 2);
+        using torch.optim.Optimizer adam = torch.optim.Adam(model.parameters(), 1e-2);
+        using CancellationTokenSource cancel = new();
+        List<long> done = new();
+        Assert.Throws<OperationCanceledException>(() => TrainingLoop.TrainEpoch(
+            model, adam, data, 10, progress: (d, _) =>
+            {
+                done.Add(d);
+                cancel.Cancel();
+            },
+            cancellation: cancel.Token));
+        Assert.Equal(new long[] { 10 }, done);
+    }
+
+    [Fact]
     public void Evaluate_accuracy_counts_argmax_hits_exactly()
     {
         using Mlp model = new(1, [], 2);
