@@ -59,7 +59,7 @@ public static class FashionMnist
 
         throw new DataFormatException(
             SystemDirectory,
-            $"Fashion-MNIST not found here nor in {subset}; install dataset-fashion-mnist or pass --data DIR.");
+            $"Fashion-MNIST not found here nor in {subset}; install dataset-fashion-mnist, or name a folder holding the four IDX files (the example's --data DIR, a run config's data.path).");
     }
 
     private static bool HoldsAll(string directory) =>
