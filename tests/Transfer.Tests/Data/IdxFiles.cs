@@ -32,10 +32,5 @@ internal static class IdxFiles
         return path;
     }
 
-    public static string TempDirectory()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "transfer-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    public static string TempDirectory() => TestFolders.New("idx");
 }

@@ -29,5 +29,5 @@ internal static class TinyRun
     public static Dictionary<string, byte[]> State(Module model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().bytes.ToArray());
 
-    public static string TempDir() => Directory.CreateTempSubdirectory("finetune-test").FullName;
+    public static string TempDir() => TestFolders.New("finetune");
 }

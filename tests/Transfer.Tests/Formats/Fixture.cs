@@ -21,12 +21,7 @@ internal static class Fixture
             t.TryGetProperty("sha256", out JsonElement sha) ? sha.GetString() : null))];
 
     /// <summary>A fresh empty folder under the system temp folder for one test.</summary>
-    public static string TempFolder()
-    {
-        string folder = Path.Combine(Path.GetTempPath(), "transfer-formats-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        return folder;
-    }
+    public static string TempFolder() => TestFolders.New("formats");
 }
 
 internal sealed record ExpectedTensor(string Name, string DType, long[] Shape, string? Sha256);
