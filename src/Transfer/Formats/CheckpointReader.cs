@@ -7,8 +7,9 @@ namespace Transfer.Formats;
 
 /// <summary>
 /// Opens any checkpoint Transfer reads. The format is detected from the content, never the extension:
-/// a zip is a PyTorch <c>torch.save</c> file, an 8-byte length followed by <c>{</c> is safetensors, and
-/// anything else is tried as a TorchSharp <c>Module.save</c> file. Opening reads headers only.
+/// a zip is a PyTorch <c>torch.save</c> file, a pickled magic number opens a legacy (pre-1.6) one, an 8-byte
+/// length followed by <c>{</c> is safetensors, and anything else is tried as a TorchSharp <c>Module.save</c>
+/// file. Opening reads headers and pickles only, never tensor bytes.
 /// </summary>
 public static class CheckpointReader
 {
@@ -35,9 +36,7 @@ public static class CheckpointReader
                 "empty" => throw new CheckpointFormatException(path, "the file is empty"),
                 "pickle" => throw new CheckpointFormatException(path,
                     "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)"),
-                "legacy" => throw new CheckpointFormatException(path,
-                    "this is a legacy (pre-1.6, non-zip) torch.save file, which Transfer does not read; " +
-                    "re-save it with a modern PyTorch: torch.save(torch.load(f), 'new.pt')"),
+                "legacy" => LegacyCheckpointReader.Read(file, stateDictKey),
                 _ => TorchSharpReader.Read(file),
             };
             if (stateDictKey is not null && checkpoint.Format != "pytorch")

@@ -47,12 +47,14 @@ public sealed class CliFormatsTests
         Assert.Equal("", output.ToString());
     }
 
-    [Fact]
-    public void Convert_pt_to_safetensors_to_dat_to_pt_keeps_every_byte()
+    [Theory]
+    [InlineData("dtypes.pt")]
+    [InlineData("legacy_dtypes.pt")]
+    public void Convert_pt_to_safetensors_to_dat_to_pt_keeps_every_byte(string start)
     {
         string folder = Fixture.TempFolder();
         string[] chain = ["a.safetensors", "b.dat", "c.pt"];
-        string input = Fixture.Path_("dtypes.pt");
+        string input = Fixture.Path_(start);
         foreach (string next in chain)
         {
             string output = Path.Combine(folder, next);

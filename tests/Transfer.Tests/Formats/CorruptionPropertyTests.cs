@@ -10,7 +10,7 @@ namespace Transfer.Tests.Formats;
 /// </summary>
 public sealed class CorruptionPropertyTests
 {
-    private static readonly string[] Sources = ["views.pt", "dtypes.pt", "dtypes.safetensors", "small.dat"];
+    private static readonly string[] Sources = ["views.pt", "dtypes.pt", "legacy_dtypes.pt", "dtypes.safetensors", "small.dat"];
     private static readonly Lazy<Dictionary<string, byte[]>> Originals = new(Load);
 
     [Property(MaxTest = 400)]

@@ -13,6 +13,10 @@ public sealed class FixtureReadTests
         { "checkpoint.pt", "pytorch" },
         { "module_prefixed.pt", "pytorch" },
         { "resnet18_narrow.pth", "pytorch" },
+        { "legacy.pt", "pytorch" },
+        { "legacy_dtypes.pt", "pytorch" },
+        { "legacy_checkpoint.pt", "pytorch" },
+        { "legacy_many.pt", "pytorch" },
         { "dtypes.safetensors", "safetensors" },
         { "lenet5.dat", "torchsharp" },
     };
@@ -34,10 +38,12 @@ public sealed class FixtureReadTests
         }
     }
 
-    [Fact]
-    public void Views_into_one_shared_storage_load_with_their_own_values()
+    [Theory]
+    [InlineData("views.pt")]
+    [InlineData("legacy.pt")]
+    public void Views_into_one_shared_storage_load_with_their_own_values(string file)
     {
-        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Path_("views.pt"));
+        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Path_(file));
         Dictionary<string, CheckpointTensor> byName = checkpoint.Tensors.ToDictionary(t => t.Spec.Name);
         using torch.Tensor t = byName["t"].Load();
         using torch.Tensor slice = byName["slice"].Load();
@@ -53,10 +59,12 @@ public sealed class FixtureReadTests
         Assert.Equal(new long[] { 0, 3 }, empty.shape);
     }
 
-    [Fact]
-    public void A_training_checkpoint_yields_its_model_state_dict_and_scalars_as_metadata()
+    [Theory]
+    [InlineData("checkpoint.pt")]
+    [InlineData("legacy_checkpoint.pt")]
+    public void A_training_checkpoint_yields_its_model_state_dict_and_scalars_as_metadata(string file)
     {
-        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Path_("checkpoint.pt"));
+        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Path_(file));
         Assert.Equal("model_state_dict", checkpoint.StateDictKey);
         Assert.Equal(new Dictionary<string, string> { ["epoch"] = "7", ["loss"] = "0.1", ["note"] = "fine-tuned" }, checkpoint.Metadata);
         Assert.Equal(10, checkpoint.Tensors.Count);

@@ -13,6 +13,14 @@ public sealed class MaliciousCorpusTests
 
     public static TheoryData<string, string> Corpus => new()
     {
+        { "legacy_big_endian.pt", "big-endian torch.save files are not supported" },
+        { "legacy_view_metadata.pt", "pickled object: persistent id at offset 289 has view metadata (a storage view from PyTorch before 0.4), which Transfer does not read" },
+        { "legacy_count_mismatch.pt", "storage '0' at offset 318 holds 3 elements, but the pickle says 2" },
+        { "legacy_count_overflow.pt", "storage '0' needs 4611686018427387904 elements of 4 bytes at offset 334, past the end of the file (342 bytes)" },
+        { "legacy_truncated_storage.pt", "storage '0' needs 2 elements of 4 bytes at offset 326, past the end of the file (330 bytes)" },
+        { "legacy_key_twice.pt", "storage '0' is listed twice" },
+        { "legacy_trailing_bytes.pt", "has 1 bytes after its last storage" },
+        { "legacy_truncated_pickle.pt", "pickled object: ends in the middle of an opcode at offset 250" },
         { "os_system.pt", "data.pkl: global 'posix.system' at offset 2 is not allowed (only the globals a state dict needs are)" },
         { "builtins_eval.pt", "data.pkl: global '__builtin__.eval' at offset 2 is not allowed (only the globals a state dict needs are)" },
         { "subprocess_popen.pt", "data.pkl: global 'commands.Popen' at offset 2 is not allowed (only the globals a state dict needs are)" },
@@ -79,14 +87,6 @@ public sealed class MaliciousCorpusTests
         {
             Assert.False(File.Exists("/tmp/transfer_pwned_" + marker), $"payload {marker} ran");
         }
-    }
-
-    [Fact]
-    public void A_legacy_torch_save_file_is_refused_with_how_to_resave_it()
-    {
-        string path = Fixture.Path_("legacy.pt");
-        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path));
-        Assert.Equal("this is a legacy (pre-1.6, non-zip) torch.save file, which Transfer does not read; re-save it with a modern PyTorch: torch.save(torch.load(f), 'new.pt')", e.Problem);
     }
 
     [Fact]

@@ -34,9 +34,22 @@ internal static class PyTorchCheckpointReader
         }
 
         object root = Unpickler.Load(path, file.ReadBytes(pickle.DataOffset, (int)pickle.Size));
+        return Assemble(file, root, "data.pkl", stateDictKey, (name, key) => members.TryGetValue("data/" + key, out ZipMember? member)
+            ? new StorageBlock($"storage member '{member.Name}'", member.DataOffset, member.Size)
+            : throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain"));
+    }
+
+    /// <summary>
+    /// Finds the state dict in an unpickled root object and maps each of its tensors onto the bytes of its
+    /// storage, which <paramref name="locate"/> finds (from a tensor's name and storage key) or refuses.
+    /// Shared by the zip and the legacy layouts, which differ only in where storages live.
+    /// </summary>
+    internal static Checkpoint Assemble(TensorFile file, object root, string pickleName, string? stateDictKey, Func<string, string, StorageBlock> locate)
+    {
+        string path = file.Path;
         if (root is not PickleDict top)
         {
-            throw new CheckpointFormatException(path, "data.pkl does not hold a dict, so it is not a state dict or checkpoint dict");
+            throw new CheckpointFormatException(path, $"{pickleName} does not hold a dict, so it is not a state dict or checkpoint dict");
         }
 
         var (stateDict, key) = FindStateDict(path, top, stateDictKey);
@@ -50,7 +63,7 @@ internal static class PyTorchCheckpointReader
                     throw new CheckpointFormatException(path, "the state dict has a tensor under a key that is not a string");
                 }
 
-                tensors.Add(Tensor(file, members, folder, text, tensor));
+                tensors.Add(Tensor(file, locate(text, tensor.Storage.Key), text, tensor));
             }
         }
 
@@ -100,14 +113,10 @@ internal static class PyTorchCheckpointReader
     private static string AvailableKeys(PickleDict top) =>
         string.Join(", ", top.Items.Select(i => i.Key is string s ? $"'{s}'" : Convert.ToString(i.Key, CultureInfo.InvariantCulture)));
 
-    private static CheckpointTensor Tensor(TensorFile file, Dictionary<string, ZipMember> members, string folder, string name, TensorRef t)
+    private static CheckpointTensor Tensor(TensorFile file, StorageBlock member, string name, TensorRef t)
     {
         string path = file.Path;
         DType dtype = t.Storage.DType;
-        if (!members.TryGetValue("data/" + t.Storage.Key, out ZipMember? member))
-        {
-            throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{t.Storage.Key}', which the archive does not contain");
-        }
 
         long storageBytes;
         long count = 1;
@@ -132,7 +141,7 @@ internal static class PyTorchCheckpointReader
 
         if (member.Size < storageBytes)
         {
-            throw new CheckpointFormatException(path, $"storage member '{member.Name}' has {member.Size} bytes but tensor '{name}' needs a storage of {storageBytes}");
+            throw new CheckpointFormatException(path, $"{member.Description} has {member.Size} bytes but tensor '{name}' needs a storage of {storageBytes}");
         }
 
         if (count > 0 && last >= t.Storage.ElementCount)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Transfer.Formats.PyTorch;
 
 /// <summary>
-/// An allowlist-only pickle reader for <c>data.pkl</c>. It knows the protocol-2 opcodes a state dict uses and
+/// An allowlist-only pickle reader for <c>data.pkl</c> (and the pickles of legacy files). It knows the protocol-2 opcodes a state dict uses and
 /// the handful of globals that rebuild one; every other opcode or global is refused before it has any effect,
 /// naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
 /// Opcode count, stack depth and memo size are bounded so hostile input fails in milliseconds.
@@ -27,19 +27,51 @@ internal sealed class Unpickler
 
     private readonly string path;
     private readonly byte[] data;
+    private readonly string part;
+    private readonly bool legacy;
     private readonly List<object> stack = [];
     private readonly List<int> marks = [];
     private readonly Dictionary<long, object> memo = [];
+    private readonly List<StorageRef> storages = [];
     private int position;
 
-    private Unpickler(string path, byte[] data)
+    private Unpickler(string path, byte[] data, int start, string part, bool legacy)
     {
         this.path = path;
         this.data = data;
+        this.part = part;
+        this.legacy = legacy;
+        position = start;
     }
 
-    /// <summary>Reads one pickle that must fill <paramref name="data"/> exactly.</summary>
-    public static object Load(string path, byte[] data) => new Unpickler(path, data).Run();
+    /// <summary>Reads one pickle that must fill <paramref name="data"/> exactly (a zip's <c>data.pkl</c>).</summary>
+    public static object Load(string path, byte[] data)
+    {
+        try
+        {
+            return new Unpickler(path, data, 0, "data.pkl", legacy: false).Run();
+        }
+        catch (PickleEndedException e)
+        {
+            throw e.Problem;
+        }
+    }
+
+    /// <summary>
+    /// Reads one of the pickles a legacy (pre-1.6) <c>torch.save</c> file holds back to back, starting at
+    /// <paramref name="offset"/>, which it moves past the pickle's STOP. Persistent ids there carry a sixth
+    /// item, the view metadata, which must be None. Every storage the pickle names is added to
+    /// <paramref name="named"/>.
+    /// </summary>
+    /// <exception cref="PickleEndedException">The pickle runs past the end of <paramref name="data"/>.</exception>
+    public static object LoadLegacyPart(string path, byte[] data, ref int offset, string part, List<StorageRef> named)
+    {
+        Unpickler reader = new(path, data, offset, part, legacy: true);
+        object value = reader.Run();
+        offset = reader.position;
+        named.AddRange(reader.storages);
+        return value;
+    }
 
     private object Run()
     {
@@ -52,7 +84,7 @@ internal sealed class Unpickler
 
             if (position >= data.Length)
             {
-                throw Bad("ended before STOP");
+                throw Ended("ended before STOP");
             }
 
             int at = position;
@@ -68,7 +100,7 @@ internal sealed class Unpickler
 
                     break;
                 case (byte)'.': // STOP
-                    if (position != data.Length)
+                    if (!legacy && position != data.Length)
                     {
                         throw Bad($"has {data.Length - position} bytes after STOP at offset {at}");
                     }
@@ -258,7 +290,13 @@ internal sealed class Unpickler
 
     private StorageRef PersistentId(object pid, int at)
     {
-        if (pid is PickleTuple { Items: [string tag, PickleGlobal type, string key, string, long numel] } && tag == "storage")
+        if (legacy && pid is PickleTuple { Items: [string, PickleGlobal, string, string, long, var view] } && view is not PickleNone)
+        {
+            throw Bad($"persistent id at offset {at} has view metadata (a storage view from PyTorch before 0.4), which Transfer does not read");
+        }
+
+        if (pid is PickleTuple { Items: [string tag, PickleGlobal type, string key, string, long numel, ..] items }
+            && tag == "storage" && items.Length == (legacy ? 6 : 5))
         {
             DType dtype = type.Module == "torch" ? DType.FromStorageType(type.Name)
                 ?? throw Bad($"persistent id at offset {at} names storage type '{type.FullName}', which is not supported")
@@ -268,10 +306,14 @@ internal sealed class Unpickler
                 throw Bad($"storage '{key}' has a negative size");
             }
 
-            return new StorageRef(dtype, key, numel);
+            StorageRef storage = new(dtype, key, numel);
+            storages.Add(storage);
+            return storage;
         }
 
-        throw Bad($"persistent id at offset {at} is not a ('storage', type, key, location, numel) tuple");
+        throw Bad(legacy
+            ? $"persistent id at offset {at} is not a ('storage', type, key, location, numel, None) tuple"
+            : $"persistent id at offset {at} is not a ('storage', type, key, location, numel) tuple");
     }
 
     private object Long1(int at)
@@ -315,7 +357,8 @@ internal sealed class Unpickler
         int end = Array.IndexOf(data, (byte)'\n', position, Math.Min(256, data.Length - position));
         if (end < 0)
         {
-            throw Bad($"GLOBAL at offset {at} has no name line within 256 bytes");
+            string problem = $"GLOBAL at offset {at} has no name line within 256 bytes";
+            throw data.Length - position < 256 ? Ended(problem) : Bad(problem);
         }
 
         string text = Encoding.ASCII.GetString(data, position, end - position);
@@ -324,7 +367,7 @@ internal sealed class Unpickler
     }
 
     private int Length(uint length, int at) =>
-        length > data.Length - position ? throw Bad($"string at offset {at} claims {length} bytes, more than remain") : (int)length;
+        length > data.Length - position ? throw Ended($"string at offset {at} claims {length} bytes, more than remain") : (int)length;
 
     private string Utf8(byte[] bytes, int at)
     {
@@ -342,7 +385,7 @@ internal sealed class Unpickler
     {
         if (count > data.Length - position)
         {
-            throw Bad($"ends in the middle of an opcode at offset {position}");
+            throw Ended($"ends in the middle of an opcode at offset {position}");
         }
 
         byte[] bytes = data.AsSpan(position, count).ToArray();
@@ -457,5 +500,7 @@ internal sealed class Unpickler
         _ => $"0x{op:x2}",
     } + $" (0x{op:x2})";
 
-    private CheckpointFormatException Bad(string problem) => new(path, $"data.pkl: {problem}");
+    private CheckpointFormatException Bad(string problem) => new(path, $"{part}: {problem}");
+
+    private PickleEndedException Ended(string problem) => new(new CheckpointFormatException(path, $"{part}: {problem}"));
 }

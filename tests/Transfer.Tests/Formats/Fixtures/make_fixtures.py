@@ -2,7 +2,10 @@
 """Writes the checkpoint fixtures the Formats tests read, with real PyTorch (1.13) and torchvision.
 
 Run from anywhere: /usr/bin/python3 tests/Transfer.Tests/Formats/Fixtures/make_fixtures.py
-Everything is deterministic (fixed seeds). manifest.json records, for every tensor PyTorch wrote, its
+Everything is deterministic (fixed seeds), except the last bits of the LeNet5 weights after the one SGD
+step in section 3 (CPU convolution backward sums in an order that depends on the thread count), so a rerun
+on another machine may rewrite checkpoint.pt, module_prefixed.pt, lenet5.dat and legacy_checkpoint.pt with
+new hashes; zip members also carry the time they were written. Commit only the files a change needs. manifest.json records, for every tensor PyTorch wrote, its
 name, dtype, shape and the SHA-256 of its contiguous row-major little-endian bytes as PyTorch computes
 them; the tests compare what Transfer reads against it byte for byte. malicious/ holds hostile files
 that must be refused without running anything (payloads would create /tmp/transfer_pwned_* markers).
@@ -122,8 +125,19 @@ for k, v in full.items():
         narrow[k] = torch.randn(*shape)
 save_pt("resnet18_narrow.pth", narrow, narrow)
 
-# 6. legacy (pre-1.6) and TorchScript files, which Transfer refuses with a clear message.
-torch.save(views, os.path.join(HERE, "legacy.pt"), _use_new_zipfile_serialization=False)
+# 6. legacy (pre-1.6, non-zip) files, which Transfer reads exactly, and a TorchScript archive, which it
+#    refuses with a clear message.
+def save_legacy(name, obj, state_dict, **kw):
+    torch.save(obj, os.path.join(HERE, name), _use_new_zipfile_serialization=False)
+    record(name, "pytorch", state_dict, **kw)
+
+
+save_legacy("legacy.pt", views, views)
+save_legacy("legacy_dtypes.pt", dtype_tensors(), dtype_tensors())
+save_legacy("legacy_checkpoint.pt", ckpt, lenet.state_dict(), state_dict_key="model_state_dict",
+            metadata={"epoch": "7", "loss": "0.1", "note": "fine-tuned"})
+many = collections.OrderedDict((f"blocks.{i}.scale", torch.tensor([float(i)])) for i in range(900))
+save_legacy("legacy_many.pt", many, many)  # pickles longer than the reader's first 64 KiB window
 torch.jit.script(LeNet5()).save(os.path.join(HERE, "torchscript.pt"))
 
 # 7. safetensors, written to the HF layout by hand (header sorted by dtype alignment desc then name).
@@ -299,6 +313,41 @@ st_raw("size_mismatch.safetensors", j({"a": {"dtype": "F32", "shape": [3], "data
 st_raw("shape_overflow.safetensors", j({"a": {"dtype": "F32", "shape": [2 ** 62, 2 ** 62], "data_offsets": [0, 8]}}), b"\0" * 8)
 st_raw("trailing_bytes.safetensors", j({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}), b"\0" * 9)
 st_raw("not_json.safetensors", b"{not json at all}", b"")
+
+# Hostile legacy files, built by hand: one float32 tensor 'w' over a 2-element storage '0', with one part
+# spoilt by the arguments.
+class LegacyStorage:
+    """Stands in for a storage; the pickler below persists it by id, as torch.save does."""
+
+
+def legacy_raw(name, little_endian=True, view=None, numel=2, count=None, payload=struct.pack("<2f", 1.5, -2.0),
+               keys=("0",), cut=None):
+    storage = LegacyStorage()
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", torch.FloatStorage, "0", "cpu", numel, view) if obj is storage else None
+
+    out = io.BytesIO()
+    for part in (0x1950a86a20f9469cfc6c, 1001,
+                 {"protocol_version": 1001, "little_endian": little_endian,
+                  "type_sizes": {"short": 2, "int": 4, "long": 4}}):
+        pickle.dump(part, out, protocol=2)
+    tensor = Reduce(torch._utils._rebuild_tensor_v2, (storage, 0, (2,), (1,), False, collections.OrderedDict()))
+    Pickler(out, protocol=2).dump(collections.OrderedDict([("w", tensor)]))
+    pickle.dump(list(keys), out, protocol=2)
+    out.write(struct.pack("<q", numel if count is None else count) + payload)
+    open(os.path.join(BAD, name), "wb").write(out.getvalue()[:cut])
+
+
+legacy_raw("legacy_big_endian.pt", little_endian=False)
+legacy_raw("legacy_view_metadata.pt", view=("1", 0, 2))
+legacy_raw("legacy_count_mismatch.pt", count=3)
+legacy_raw("legacy_count_overflow.pt", numel=2 ** 62)
+legacy_raw("legacy_truncated_storage.pt", payload=struct.pack("<f", 1.5))
+legacy_raw("legacy_key_twice.pt", keys=("0", "0"))
+legacy_raw("legacy_trailing_bytes.pt", payload=struct.pack("<2f", 1.5, -2.0) + b"\0")
+legacy_raw("legacy_truncated_pickle.pt", cut=250)
 
 # TorchSharp hostile files.
 open(os.path.join(BAD, "varint_forever.dat"), "wb").write(b"\x01\x01a" + b"\xff" * 64)
