@@ -23,24 +23,11 @@ public sealed partial class ReadmeSampleTests
     {
         string folder = Fixture.TempFolder();
         File.Copy(Fixture.Path_("module_prefixed.pt"), Path.Combine(folder, "lenet5.pt"));
-        string previous = Environment.CurrentDirectory;
-        Environment.CurrentDirectory = folder;
-        StringWriter console = new();
-        TextWriter stdout = Console.Out;
-        Console.SetOut(console);
-        try
-        {
-            (TransferPlan plan, FreezeReport frozen) = Sample();
-            Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), plan.Summary);
-            Assert.Equal(4, frozen.FrozenCount);
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Environment.CurrentDirectory = previous;
-        }
+        ((TransferPlan plan, FreezeReport frozen), string console) = RunIn(folder, Sample);
 
-        Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console.ToString());
+        Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), plan.Summary);
+        Assert.Equal(4, frozen.FrozenCount);
+        Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console);
         Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 0), ReadmeLines(0));
     }
 
@@ -53,24 +40,11 @@ public sealed partial class ReadmeSampleTests
         string root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", ".."));
         Directory.CreateSymbolicLink(Path.Combine(folder, "configs"), Path.Combine(root, "configs"));
         Directory.CreateSymbolicLink(Path.Combine(folder, "examples"), Path.Combine(root, "examples"));
-        string previous = Environment.CurrentDirectory;
-        Environment.CurrentDirectory = folder;
-        StringWriter console = new();
-        TextWriter stdout = Console.Out;
-        Console.SetOut(console);
-        try
-        {
-            FineTuneRunResult run = RunSample();
-            Assert.Equal(3, run.Training.History.Count);
-            Assert.True(File.Exists(Path.Combine(folder, "runs", "shapes", "final.safetensors")));
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Environment.CurrentDirectory = previous;
-        }
+        (FineTuneRunResult run, string console) = RunIn(folder, RunSample);
 
-        Assert.Matches(@"^8 loaded, val_acc 0\.\d{4}\n$", console.ToString());
+        Assert.Equal(3, run.Training.History.Count);
+        Assert.True(File.Exists(Path.Combine(folder, "runs", "shapes", "final.safetensors")));
+        Assert.Matches(@"^8 loaded, val_acc 0\.\d{4}\n$", console);
         Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 1), ReadmeLines(1));
     }
 
@@ -100,6 +74,25 @@ public sealed partial class ReadmeSampleTests
         Console.WriteLine($"{run.Plan.Summary.Loaded} loaded, val_acc {run.Training.History[^1].ValAcc:F4}");
         // README sample ends
         return run;
+    }
+
+    /// <summary>Runs a sample with <paramref name="folder"/> as the current folder, capturing what it prints.</summary>
+    private static (T Result, string Console) RunIn<T>(string folder, Func<T> sample)
+    {
+        string previous = Environment.CurrentDirectory;
+        TextWriter stdout = Console.Out;
+        StringWriter console = new();
+        Environment.CurrentDirectory = folder;
+        Console.SetOut(console);
+        try
+        {
+            return (sample(), console.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Environment.CurrentDirectory = previous;
+        }
     }
 
     private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
