@@ -4,9 +4,9 @@ using System.Text;
 namespace Transfer.Formats.PyTorch;
 
 /// <summary>
-/// An allowlist-only pickle reader for <c>data.pkl</c> (and the pickles of legacy files). It knows the protocol-2 opcodes a state dict uses and
-/// the handful of globals that rebuild one; every other opcode or global is refused before it has any effect,
-/// naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
+/// An allowlist-only pickle reader for <c>data.pkl</c> and the pickles of legacy files. It knows the
+/// protocol-2 opcodes a state dict uses and the handful of globals that rebuild one; every other opcode or
+/// global is refused before it has any effect, naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
 /// Opcode count, stack depth and memo size are bounded so hostile input fails in milliseconds.
 /// </summary>
 internal sealed class Unpickler
