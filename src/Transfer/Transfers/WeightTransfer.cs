@@ -55,42 +55,63 @@ public static class WeightTransfer
     }
 
     /// <summary>
-    /// When both sides are files and every loaded tensor is copied whole with its dtype unchanged, writes
-    /// the merge by streaming each tensor's bytes from its file: constant memory, no tensor materialised.
-    /// Returns null when the plan needs computation (a partial copy or a cast), which takes the tensor path.
+    /// When both sides are files, writes the merge by streaming each tensor's bytes from its file, so memory
+    /// stays flat however large the checkpoints are. Only the tensors the plan must compute (a partial copy
+    /// or a cast) are loaded: those targets and their sources, merged through <see cref="PlanApplier"/>,
+    /// which validates them all before anything is written. Returns null when a side is a live model or a
+    /// streamed entry does not fit its target, which leaves the checks and their messages to the tensor path.
     /// </summary>
     private static ApplyReport? TryStream(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
     {
-        if (source.Checkpoint is not { } from || target.Checkpoint is not { } into
-            || plan.Entries.Any(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast)))
+        if (source.Checkpoint is not { } from || target.Checkpoint is not { } into)
         {
             return null;
         }
 
         Dictionary<string, CheckpointTensor> sources = from.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
-        Dictionary<string, string> loadedFrom = plan.Entries
-            .Where(e => e.Status == EntryStatus.Loaded)
+        List<PlanEntry> computed = [.. plan.Entries.Where(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast))];
+        Dictionary<string, string> streamedFrom = plan.Entries
+            .Where(e => e.Status == EntryStatus.Loaded && !e.Cast)
             .ToDictionary(e => e.Target!, e => e.Source!, StringComparer.Ordinal);
-        List<KeyValuePair<string, CheckpointTensor>> merged = new(into.Tensors.Count);
-        long copied = 0;
+        HashSet<string> computedTargets = computed.Select(e => e.Target!).ToHashSet(StringComparer.Ordinal);
+        long streamedElements = 0;
         foreach (CheckpointTensor tensor in into.Tensors)
         {
-            CheckpointTensor chosen = tensor;
-            if (loadedFrom.TryGetValue(tensor.Spec.Name, out string? sourceName))
+            if (streamedFrom.TryGetValue(tensor.Spec.Name, out string? sourceName))
             {
-                chosen = sources[sourceName];
-                if (chosen.Spec.DType != tensor.Spec.DType || !chosen.Spec.SameShape(tensor.Spec))
+                if (!sources.TryGetValue(sourceName, out CheckpointTensor? chosen)
+                    || chosen.Spec.DType != tensor.Spec.DType || !chosen.Spec.SameShape(tensor.Spec))
                 {
                     return null;
                 }
 
-                copied += tensor.Spec.ElementCount;
+                streamedElements += tensor.Spec.ElementCount;
             }
-
-            merged.Add(new KeyValuePair<string, CheckpointTensor>(tensor.Spec.Name, chosen));
         }
 
-        CheckpointWriter.Write(outPath, merged);
-        return new ApplyReport(loadedFrom.Count, 0, copied, 0);
+        List<KeyValuePair<string, torch.Tensor>> computedTargetTensors = [.. into.Tensors
+            .Where(t => computedTargets.Contains(t.Spec.Name))
+            .Select(t => KeyValuePair.Create(t.Spec.Name, t.Load()))];
+        try
+        {
+            using MergedStateDict merged = PlanApplier.Merge(plan with { Entries = computed }, computedTargetTensors, source.Load);
+            Dictionary<string, torch.Tensor> computedValues = merged.Entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            List<CheckpointEntry> entries = new(into.Tensors.Count);
+            foreach (CheckpointTensor tensor in into.Tensors)
+            {
+                string name = tensor.Spec.Name;
+                entries.Add(computedValues.TryGetValue(name, out torch.Tensor? value) ? CheckpointEntry.Of(name, value)
+                    : streamedFrom.TryGetValue(name, out string? sourceName) ? CheckpointEntry.Of(name, sources[sourceName])
+                    : CheckpointEntry.Of(name, tensor));
+            }
+
+            CheckpointWriter.Write(outPath, entries);
+            ApplyReport report = merged.Report;
+            return new ApplyReport(streamedFrom.Count + report.Loaded, report.Partial, streamedElements + report.CopiedElements, report.Cast);
+        }
+        finally
+        {
+            computedTargetTensors.ForEach(e => e.Value.Dispose());
+        }
     }
 }

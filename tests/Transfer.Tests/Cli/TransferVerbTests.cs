@@ -1,5 +1,6 @@
 using Transfer.Cli.Commands;
 using Transfer.Formats;
+using Transfer.Models;
 using Transfer.Tests.Formats;
 
 namespace Transfer.Tests.Cli;
@@ -191,4 +192,74 @@ public sealed class TransferVerbTests
         using TorchSharp.torch.Tensor block = written.narrow(0, 0, 10).contiguous();
         Assert.Equal(fromSource.data<float>().ToArray(), block.data<float>().ToArray());
     }
+
+    [Theory]
+    [InlineData("float32", 0)]
+    [InlineData("float64", 10)]
+    public void Apply_file_onto_file_with_a_slice_or_a_cast_streams_the_rest_and_computes_only_those(string sourceDType, int casts)
+    {
+        string folder = Fixture.TempFolder();
+        string target = Path.Combine(folder, "lenet6.safetensors");
+        using (TorchSharp.torch.nn.Module model = ModelRegistry.Create("LeNet6"))
+        {
+            CheckpointWriter.Write(target, StateDictOrder.Entries(model));
+        }
+
+        // LeNet5 as float32 (loaded tensors stream from the file) or float64 (every one is cast to float32).
+        string source = Path.Combine(folder, $"lenet5_{sourceDType}.safetensors");
+        using (Checkpoint lenet5 = CheckpointReader.Open(LeNet5))
+        {
+            TorchSharp.torch.ScalarType type = sourceDType == "float64" ? TorchSharp.torch.float64 : TorchSharp.torch.float32;
+            List<KeyValuePair<string, TorchSharp.torch.Tensor>> converted = [.. lenet5.Tensors.Select(t =>
+            {
+                using TorchSharp.torch.Tensor loaded = t.Load();
+                return KeyValuePair.Create(t.Spec.Name, loaded.to(type));
+            })];
+            CheckpointWriter.Write(source, converted);
+            converted.ForEach(d => d.Value.Dispose());
+        }
+
+        string rules = Rules("rules:\n  - shape: { match: 'fc.5.*', policy: slice }\n");
+        string output = Path.Combine(folder, "merged.pt");
+        StringWriter stdout = new();
+
+        Assert.Equal(0, CommandErrors.Run(() => ApplyCommand.Run(source, target, rules, null, output, stdout)));
+
+        Assert.EndsWith($"wrote {output}: 12 tensors; 8 loaded, 2 partial, {casts} cast, 61,706 elements from the source\n", stdout.ToString());
+        using Checkpoint from = CheckpointReader.Open(source);
+        using Checkpoint into = CheckpointReader.Open(target);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        Assert.Equal(into.Specs, merged.Specs);
+        foreach (CheckpointTensor written in merged.Tensors)
+        {
+            string name = written.Spec.Name;
+            using TorchSharp.torch.Tensor actual = written.Load();
+            using TorchSharp.torch.Tensor kept = into.Tensors.Single(t => t.Spec.Name == name).Load();
+            CheckpointTensor? origin = from.Tensors.SingleOrDefault(t => t.Spec.Name == name);
+            if (origin is null)
+            {
+                Assert.True(Same(actual, kept), $"{name} keeps the target's values");
+                continue;
+            }
+
+            using TorchSharp.torch.Tensor loaded = origin.Load();
+            using TorchSharp.torch.Tensor cast = loaded.to(TorchSharp.torch.float32);
+            if (name.StartsWith("fc.5.", StringComparison.Ordinal))
+            {
+                using TorchSharp.torch.Tensor block = actual.narrow(0, 0, 10);
+                using TorchSharp.torch.Tensor rest = actual.narrow(0, 10, actual.shape[0] - 10);
+                using TorchSharp.torch.Tensor keptRest = kept.narrow(0, 10, kept.shape[0] - 10);
+                Assert.True(Same(block, cast), $"{name}: the first 10 rows come from the source");
+                Assert.True(Same(rest, keptRest), $"{name}: the other rows keep the target's values");
+            }
+            else
+            {
+                Assert.True(Same(actual, cast), $"{name} is the source cast to float32");
+            }
+        }
+    }
+
+    /// <summary>Same shape and the same float32 values, element for element.</summary>
+    private static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
+        a.shape.SequenceEqual(b.shape) && a.contiguous().data<float>().ToArray().SequenceEqual(b.contiguous().data<float>().ToArray());
 }
