@@ -42,7 +42,14 @@ List<Sample> pySamples = [];
 List<Sample> ourSamples = [];
 for (int round = 0; round < Rounds; round++)
 {
+    // Each side starts from the same state: no output file to truncate or replace, and no dirty pages left
+    // by the other (PyTorch's torch.save leaves its output to the kernel to write back, which would otherwise
+    // compete with our fsync).
+    File.Delete(Path.Combine(folder, "out_pytorch.pt"));
+    File.Delete(Path.Combine(folder, "out_transfer.pt"));
+    Run("/bin/sync", []);
     pySamples.Add(Sample.Of(() => Run("/usr/bin/python3", [Path.Combine(here, "pytorch_merge.py"), source, target, Path.Combine(folder, "out_pytorch.pt")])));
+    Run("/bin/sync", []);
     ourSamples.Add(Sample.Of(() => Path.GetFileNameWithoutExtension(self) == "dotnet"
         ? Run(self, [typeof(Program).Assembly.Location, .. oursArgs])
         : Run(self, oursArgs)));

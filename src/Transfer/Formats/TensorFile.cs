@@ -25,6 +25,9 @@ internal sealed class TensorFile : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The open file, for kernel-side copies out of it.</summary>
+    public SafeFileHandle Handle => handle;
+
     public long Length { get; }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/> into a new array (headers only).</summary>

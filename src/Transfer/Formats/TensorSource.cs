@@ -1,3 +1,5 @@
+using Transfer.IO;
+
 namespace Transfer.Formats;
 
 /// <summary>
@@ -13,8 +15,11 @@ internal abstract class TensorSource
     public virtual bool TryWriteTo(Stream output) => false;
 }
 
-/// <summary>A tensor stored contiguously at one place in the file (safetensors, TorchSharp, most .pt tensors).</summary>
-internal sealed class ContiguousSource(TensorFile file, long offset, long length) : TensorSource
+/// <summary>
+/// A tensor stored contiguously at one place in the file (safetensors, TorchSharp, most .pt tensors);
+/// <paramref name="crc"/> is the CRC-32 the file records for exactly these bytes, when it records one.
+/// </summary>
+internal sealed class ContiguousSource(TensorFile file, long offset, long length, uint? crc = null) : TensorSource
 {
     public override unsafe void CopyTo(byte* destination, long count)
     {
@@ -28,6 +33,11 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
 
     public override bool TryWriteTo(Stream output)
     {
+        if (output is IFileRangeSink sink && sink.TryCopyFrom(file.Handle, offset, length, crc))
+        {
+            return true;
+        }
+
         file.CopyTo(offset, length, output);
         return true;
     }

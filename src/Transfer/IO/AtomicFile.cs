@@ -24,7 +24,7 @@ public static class AtomicFile
         {
             using (FileStream stream = new(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                write(stream);
+                write(new WritebackStream(stream));
                 stream.Flush(flushToDisk: true);
             }
 

@@ -94,8 +94,11 @@ public static class WeightTransfer
             .Select(t => KeyValuePair.Create(t.Spec.Name, t.Load()))];
         try
         {
-            using MergedStateDict merged = PlanApplier.Merge(plan with { Entries = computed }, computedTargetTensors, source.Load);
-            Dictionary<string, torch.Tensor> computedValues = merged.Entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            // With nothing to compute, TorchSharp is never touched: a plain merge runs without loading LibTorch.
+            using MergedStateDict? merged = computed.Count == 0 ? null
+                : PlanApplier.Merge(plan with { Entries = computed }, computedTargetTensors, source.Load);
+            Dictionary<string, torch.Tensor> computedValues = merged is null ? []
+                : merged.Entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
             List<CheckpointEntry> entries = new(into.Tensors.Count);
             foreach (CheckpointTensor tensor in into.Tensors)
             {
@@ -106,7 +109,7 @@ public static class WeightTransfer
             }
 
             CheckpointWriter.Write(outPath, entries);
-            ApplyReport report = merged.Report;
+            ApplyReport report = merged?.Report ?? new ApplyReport(0, 0, 0, 0);
             return new ApplyReport(streamedFrom.Count + report.Loaded, report.Partial, streamedElements + report.CopiedElements, report.Cast);
         }
         finally

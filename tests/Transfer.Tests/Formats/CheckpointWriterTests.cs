@@ -10,6 +10,32 @@ public sealed class CheckpointWriterTests
     public static TheoryData<string> Extensions => new() { ".pt", ".pth", ".bin", ".safetensors", ".dat" };
 
     [Theory]
+    [InlineData("dtypes.pt")]
+    [InlineData("views.pt")]
+    [InlineData("legacy_dtypes.pt")]
+    public void A_pt_written_from_another_checkpoint_records_the_right_crc_for_every_member(string source)
+    {
+        // Whole storage members are copied file to file with the CRC their archive records; views and
+        // legacy storages are read and checksummed. Either way each member's CRC must match its bytes.
+        string output = Path.Combine(Fixture.TempFolder(), "copy.pt");
+        using (Checkpoint input = CheckpointReader.Open(Fixture.Path_(source)))
+        {
+            CheckpointWriter.Write(output, [.. input.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))]);
+        }
+
+        using System.IO.Compression.ZipArchive zip = System.IO.Compression.ZipFile.OpenRead(output);
+        foreach (System.IO.Compression.ZipArchiveEntry entry in zip.Entries)
+        {
+            using Stream content = entry.Open();
+            using MemoryStream bytes = new();
+            content.CopyTo(bytes);
+            Assert.Equal(entry.Crc32, System.IO.Hashing.Crc32.HashToUInt32(bytes.ToArray()));
+        }
+
+        Assert.Equal(Fixture.Expected(source).Count + 3, zip.Entries.Count(e => e.FullName.StartsWith("archive/", StringComparison.Ordinal)));
+    }
+
+    [Theory]
     [MemberData(nameof(Extensions))]
     public void Every_dtype_and_view_round_trips_exactly(string extension)
     {

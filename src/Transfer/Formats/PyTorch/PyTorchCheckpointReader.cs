@@ -35,7 +35,7 @@ internal static class PyTorchCheckpointReader
 
         object root = Unpickler.Load(path, file.ReadBytes(pickle.DataOffset, (int)pickle.Size));
         return Assemble(file, root, "data.pkl", stateDictKey, (name, key) => members.TryGetValue("data/" + key, out ZipMember? member)
-            ? new StorageBlock($"storage member '{member.Name}'", member.DataOffset, member.Size)
+            ? new StorageBlock($"storage member '{member.Name}'", member.DataOffset, member.Size, member.Crc)
             : throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain"));
     }
 
@@ -151,8 +151,11 @@ internal static class PyTorchCheckpointReader
         }
 
         TensorSpec spec = new(name, dtype.Name, t.Sizes);
+        // A tensor that is its whole storage member carries the member's CRC, so a .pt writer can copy it
+        // file to file without reading it.
+        bool wholeMember = count > 0 && t.Offset == 0 && count * dtype.Size == member.Size;
         TensorSource source = IsContiguous(t.Sizes, t.Strides) || count == 0
-            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size)
+            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size, wholeMember ? member.Crc : null)
             : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides);
         return new CheckpointTensor(spec, source);
     }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Transfer.IO;
 
 namespace Transfer.Formats.PyTorch;
 
@@ -169,14 +171,31 @@ internal static class PyTorchCheckpointWriter
         output.Write(end);
     }
 
-    /// <summary>Passes writes through while counting them and computing their CRC-32.</summary>
-    private sealed class CrcStream(Stream inner) : Stream
+    /// <summary>
+    /// Passes writes through while counting them and computing their CRC-32. A member that is a whole
+    /// storage member of another checkpoint, with that member's CRC, is copied inside the kernel when the
+    /// output allows it, and takes the recorded CRC instead of reading the bytes to compute it.
+    /// </summary>
+    private sealed class CrcStream(Stream inner) : Stream, IFileRangeSink
     {
         private readonly Crc32 crc = new();
+        private uint? known;
 
         public long Count { get; private set; }
 
-        public uint Crc => crc.GetCurrentHashAsUInt32();
+        public uint Crc => known ?? crc.GetCurrentHashAsUInt32();
+
+        public bool TryCopyFrom(SafeFileHandle source, long offset, long length, uint? recorded)
+        {
+            if (recorded is null || Count != 0 || inner is not IFileRangeSink sink || !sink.TryCopyFrom(source, offset, length, recorded))
+            {
+                return false;
+            }
+
+            known = recorded;
+            Count = length;
+            return true;
+        }
 
         public override bool CanRead => false;
 
@@ -192,6 +211,11 @@ internal static class PyTorchCheckpointWriter
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            if (known is not null)
+            {
+                throw new InvalidOperationException("A member copied whole from another file cannot take more bytes.");
+            }
+
             crc.Append(buffer);
             Count += buffer.Length;
             inner.Write(buffer);

@@ -1,4 +1,7 @@
 namespace Transfer.Formats.PyTorch;
 
-/// <summary>Where one storage's bytes lie in a checkpoint file, and how errors should name it.</summary>
-internal sealed record StorageBlock(string Description, long DataOffset, long Size);
+/// <summary>
+/// Where one storage's bytes lie in a checkpoint file, how errors should name it, and the CRC-32 its file
+/// records for exactly those bytes (a zip member's), if any.
+/// </summary>
+internal sealed record StorageBlock(string Description, long DataOffset, long Size, uint? Crc = null);

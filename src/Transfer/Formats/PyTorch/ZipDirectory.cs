@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 
 namespace Transfer.Formats.PyTorch;
 
-/// <summary>One stored member of a <c>torch.save</c> zip: where its bytes start in the file and how many.</summary>
-internal sealed record ZipMember(string Name, long DataOffset, long Size);
+/// <summary>One stored member of a <c>torch.save</c> zip: where its bytes start in the file, how many, and their CRC-32 as the directory records it.</summary>
+internal sealed record ZipMember(string Name, long DataOffset, long Size, uint Crc);
 
 /// <summary>
 /// Reads the central directory of a <c>torch.save</c> archive (ZIP64 aware) and refuses anything PyTorch
@@ -65,7 +65,7 @@ internal static class ZipDirectory
         }
 
         byte[] directory = file.ReadBytes(directoryOffset, (int)directorySize);
-        List<(string Name, long LocalOffset, long Size)> raw = [];
+        List<(string Name, long LocalOffset, long Size, uint Crc)> raw = [];
         int p = 0;
         for (long i = 0; i < count; i++)
         {
@@ -77,6 +77,7 @@ internal static class ZipDirectory
             ReadOnlySpan<byte> e = directory.AsSpan(p);
             ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(e[8..]);
             ushort method = BinaryPrimitives.ReadUInt16LittleEndian(e[10..]);
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(e[16..]);
             long compressed = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
             long size = BinaryPrimitives.ReadUInt32LittleEndian(e[24..]);
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(e[28..]);
@@ -111,7 +112,7 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' has an unsafe path");
             }
 
-            raw.Add((name, local, size));
+            raw.Add((name, local, size, crc));
             p += 46 + nameLength + extraLength + commentLength;
         }
 
@@ -122,7 +123,7 @@ internal static class ZipDirectory
 
         string folder = raw[0].Name.Split('/')[0];
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
-        foreach (var (name, local, size) in raw)
+        foreach (var (name, local, size, crc) in raw)
         {
             if (!name.StartsWith(folder + "/", StringComparison.Ordinal))
             {
@@ -135,7 +136,7 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' appears twice");
             }
 
-            members[relative] = new ZipMember(name, DataOffset(file, name, local, size), size);
+            members[relative] = new ZipMember(name, DataOffset(file, name, local, size), size, crc);
         }
 
         return (members, folder);
