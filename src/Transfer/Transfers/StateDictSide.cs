@@ -79,6 +79,10 @@ public sealed class StateDictSide : IDisposable
         return new StateDictSide(path, CheckpointReader.Open(path, stateDictKey));
     }
 
+    /// <summary>The named tensor of a file side, unread; null when this side is a model or has no such tensor.</summary>
+    internal CheckpointTensor? FileTensor(string name) =>
+        _fileTensors is not null && _fileTensors.TryGetValue(name, out CheckpointTensor? tensor) ? tensor : null;
+
     /// <summary>Reads one tensor into a new CPU tensor the caller owns.</summary>
     public torch.Tensor Load(string name)
     {

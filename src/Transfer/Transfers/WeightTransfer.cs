@@ -63,12 +63,11 @@ public static class WeightTransfer
     /// </summary>
     private static ApplyReport? TryStream(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
     {
-        if (source.Checkpoint is not { } from || target.Checkpoint is not { } into)
+        if (source.Checkpoint is null || target.Checkpoint is not { } into)
         {
             return null;
         }
 
-        Dictionary<string, CheckpointTensor> sources = from.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
         List<PlanEntry> computed = [.. plan.Entries.Where(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast))];
         Dictionary<string, string> streamedFrom = plan.Entries
             .Where(e => e.Status == EntryStatus.Loaded && !e.Cast)
@@ -79,7 +78,7 @@ public static class WeightTransfer
         {
             if (streamedFrom.TryGetValue(tensor.Spec.Name, out string? sourceName))
             {
-                if (!sources.TryGetValue(sourceName, out CheckpointTensor? chosen)
+                if (source.FileTensor(sourceName) is not { } chosen
                     || chosen.Spec.DType != tensor.Spec.DType || !chosen.Spec.SameShape(tensor.Spec))
                 {
                     return null;
@@ -104,7 +103,7 @@ public static class WeightTransfer
             {
                 string name = tensor.Spec.Name;
                 entries.Add(computedValues.TryGetValue(name, out torch.Tensor? value) ? CheckpointEntry.Of(name, value)
-                    : streamedFrom.TryGetValue(name, out string? sourceName) ? CheckpointEntry.Of(name, sources[sourceName])
+                    : streamedFrom.TryGetValue(name, out string? sourceName) ? CheckpointEntry.Of(name, source.FileTensor(sourceName)!)
                     : CheckpointEntry.Of(name, tensor));
             }
 

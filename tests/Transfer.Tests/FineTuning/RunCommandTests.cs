@@ -14,19 +14,15 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, true);
 
-    private static Process Start(params string[] args) => CliProcess.Start(args);
-
-    private static (int Code, string Out, string Err) Run(params string[] args) => CliProcess.Run(args);
-
     [Fact]
     public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         string whole = Path.Combine(_out, "whole");
-        var first = Run("run", Config, "--out", whole, "--set", "finetune.epochs=12");
+        var first = CliProcess.Run("run", Config, "--out", whole, "--set", "finetune.epochs=12");
         Assert.True(first.Code == 0, first.Err);
 
         string killed = Path.Combine(_out, "killed");
-        using (Process p = Start("run", Config, "--out", killed, "--set", "finetune.epochs=12"))
+        using (Process p = CliProcess.Start("run", Config, "--out", killed, "--set", "finetune.epochs=12"))
         {
             string checkpoint = Path.Combine(killed, "checkpoints", "epoch-0001");
             Stopwatch waited = Stopwatch.StartNew();
@@ -41,7 +37,7 @@ public sealed class RunCommandTests : IDisposable
         }
 
         Assert.False(File.Exists(Path.Combine(killed, "final.safetensors")));
-        var resumed = Run("run", Config, "--out", killed, "--set", "finetune.epochs=12", "--resume");
+        var resumed = CliProcess.Run("run", Config, "--out", killed, "--set", "finetune.epochs=12", "--resume");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final.safetensors")), File.ReadAllBytes(Path.Combine(killed, "final.safetensors")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "transferred.safetensors")), File.ReadAllBytes(Path.Combine(killed, "transferred.safetensors")));
@@ -50,7 +46,7 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public void A_config_error_is_one_line_on_stderr_with_exit_code_two()
     {
-        var result = Run("run", Config, "--out", _out, "--set", "finetune.epoch=3");
+        var result = CliProcess.Run("run", Config, "--out", _out, "--set", "finetune.epoch=3");
         Assert.Equal(2, result.Code);
         Assert.Equal(
             "error: --set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint)",
