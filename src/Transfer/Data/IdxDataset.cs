@@ -9,7 +9,7 @@ namespace Transfer.Data;
 /// bytes <c>[N, rows, cols]</c> (magic 0x00000803) and a labels file <c>[N]</c> (magic 0x00000801). Every
 /// header field and size is checked against the bytes actually present before a tensor is made.
 /// </summary>
-public static class IdxDataset
+internal static class IdxDataset
 {
     private const int ImagesMagic = 0x00000803;
     private const int LabelsMagic = 0x00000801;

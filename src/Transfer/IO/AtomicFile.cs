@@ -7,7 +7,7 @@ namespace Transfer.IO;
 /// flushed to disk, and only then renamed over the target, so a reader sees the old file or the new one,
 /// never half of one. On failure the temp file is deleted and the old file is left as it was.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> atomically with what <paramref name="write"/> puts in the stream.</summary>
     /// <param name="path">The file to create or replace.</param>
