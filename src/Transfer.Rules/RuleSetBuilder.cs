@@ -18,6 +18,7 @@ public sealed class RuleSetBuilder
     private DTypePolicy _dtypeMismatch = DTypePolicy.Cast;
     private List<MatchStrategy> _match = [MatchStrategy.Name];
     private double? _minLoaded;
+    private long? _seed;
     private bool _built;
 
     internal RuleSetBuilder()
@@ -45,6 +46,29 @@ public sealed class RuleSetBuilder
     /// <summary>The shape policy for target keys matching <paramref name="patterns"/>; the last match wins.</summary>
     public RuleSetBuilder Shape(ShapePolicy policy, params IReadOnlyList<string> patterns) =>
         Add(() => new ShapeRule(policy, patterns));
+
+    /// <summary>
+    /// The init policy for target keys matching <paramref name="patterns"/> that no source fills; the last
+    /// match wins, and targets no init rule matches keep their own values.
+    /// </summary>
+    public RuleSetBuilder Init(TensorInit init, params IReadOnlyList<string> patterns) =>
+        Add(() => new InitRule(init, patterns));
+
+    /// <summary>The seed random init policies draw from (a non-negative integer; default 0).</summary>
+    public RuleSetBuilder Seed(long seed)
+    {
+        ThrowIfBuilt();
+        if (seed < 0)
+        {
+            _problems.Add($"seed must be a non-negative integer, not {seed.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+        else
+        {
+            _seed = seed;
+        }
+
+        return this;
+    }
 
     /// <summary>Adds a rule made elsewhere (e.g. by the YAML reader).</summary>
     public RuleSetBuilder Add(IRule rule)
@@ -150,7 +174,7 @@ public sealed class RuleSetBuilder
                 $"{_problems.Count} problems in the rules: " + string.Join(" ", _problems.Select((p, i) => $"({i + 1}) {p}")));
         }
 
-        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded);
+        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded, _seed);
     }
 
     private RuleSetBuilder Add(Func<IRule> make, [CallerMemberName] string method = "")

@@ -26,4 +26,20 @@ internal static class TransferOptions
     {
         Description = "The entry of a checkpoint dict that holds the source state dict (default: found automatically).",
     };
+
+    public static Option<long?> Seed()
+    {
+        Option<long?> seed = new("--seed")
+        {
+            Description = "The seed random init policies draw from; overrides the rules' seed (default 0).",
+        };
+        seed.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is < 0)
+            {
+                result.AddError("--seed must be a non-negative integer.");
+            }
+        });
+        return seed;
+    }
 }

@@ -21,6 +21,11 @@ internal static class PlanAssembler
         {
             TensorSpec target = table.Target[t];
             (PlanEntry entry, long elements) = Judge(table, t, problems);
+            if (entry.Status is EntryStatus.Missing or EntryStatus.Skipped)
+            {
+                entry = entry with { Init = InitChoice.For(rules, target, problems) };
+            }
+
             entries.Add(entry);
             targetElements += target.ElementCount;
             loadedElements += elements;
@@ -86,6 +91,7 @@ internal static class PlanAssembler
             Entries = entries,
             Summary = new PlanSummary(loaded, partial, skipped, missing, unused, loadedElements, targetElements),
             Problems = problems,
+            Seed = rules.Seed ?? 0,
         };
     }
 

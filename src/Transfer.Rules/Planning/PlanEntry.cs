@@ -32,6 +32,13 @@ public sealed record PlanEntry
     /// <summary>True when the source is loaded (whole or partly) and cast from <see cref="SourceDtype"/> to <see cref="TargetDtype"/>.</summary>
     public bool Cast { get; init; }
 
+    /// <summary>
+    /// For a target no source fills (<c>missing</c>, or <c>skipped</c> and so kept), how it gets its value:
+    /// <see cref="TensorInit.Keep"/> unless an init rule matches it; null for entries a source fills and for
+    /// unused sources.
+    /// </summary>
+    public TensorInit? Init { get; init; }
+
     /// <summary>The source tensor's shape, when there is a source.</summary>
     public IReadOnlyList<long>? SourceShape { get; init; }
 

@@ -25,6 +25,12 @@ internal static class ReportText
         s.TargetElements,
         Coverage.Percent(s.LoadedElements, s.TargetElements));
 
+    /// <summary>The seed line reports print when some entry draws random values, e.g. <c>init seed 1</c>; else null.</summary>
+    public static string? Seed(TransferPlan plan) =>
+        plan.Entries.Any(e => e.Init is { IsRandom: true })
+            ? "init seed " + plan.Seed.ToString(CultureInfo.InvariantCulture)
+            : null;
+
     public static string Shape(IReadOnlyList<long>? shape) => shape is null ? string.Empty : TensorSpec.FormatShape(shape);
 
     /// <summary>What a reader needs beyond status and reason: both shapes, a cast, the candidates.</summary>

@@ -61,6 +61,20 @@ public sealed class ReportSnapshotTests
             "resnet18-10"));
 
     [Fact]
+    public void LeNet5_into_LeNet6_with_init_policies() =>
+        MatchAll(TransferPlanner.Plan(
+            LeNet5,
+            LeNet6,
+            RuleSet.Builder()
+                .Init(TensorInit.Of(InitKind.KaimingUniform), "fc.*.weight")
+                .Init(TensorInit.Of(InitKind.Zeros), "fc.5.bias")
+                .Init(TensorInit.Normal(std: 0.01), "fc.7.bias")
+                .Seed(1)
+                .Build(),
+            "lenet5.pt",
+            "LeNet6"));
+
+    [Fact]
     public void Ambiguous_suffix_casts_and_conflicts()
     {
         TransferPlan plan = TransferPlanner.Plan(

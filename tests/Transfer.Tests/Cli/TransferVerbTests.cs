@@ -35,8 +35,8 @@ public sealed class TransferVerbTests
         string[] lines = output.Split('\n');
         Assert.Equal($"Transfer plan: {LeNet5} -> LeNet6", lines[0]);
         Assert.Equal("loaded 8, partial 0, skipped 2, missing 2, unused 0", lines[1]);
-        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  [10, 84] -> [64, 84]", lines);
-        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source", lines);
+        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  keep  [10, 84] -> [64, 84]", lines);
+        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source       keep", lines);
     }
 
     [Fact]
@@ -262,4 +262,42 @@ public sealed class TransferVerbTests
     /// <summary>Same shape and the same float32 values, element for element.</summary>
     private static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
         a.shape.SequenceEqual(b.shape) && a.contiguous().data<float>().ToArray().SequenceEqual(b.contiguous().data<float>().ToArray());
+
+    [Fact]
+    public void Apply_with_the_same_seed_twice_writes_identical_bytes_and_another_seed_changes_only_the_initialised_tensors()
+    {
+        string folder = Fixture.TempFolder();
+        string target = Path.Combine(folder, "lenet6.safetensors");
+        using (LeNet6 six = new())
+        {
+            CheckpointWriter.Write(target, StateDictOrder.Entries(six));
+        }
+
+        string rules = Rules("""
+            init:
+              - { match: 'fc.*.weight', kind: kaiming_uniform }
+              - { match: 'fc.5.bias', kind: zeros }
+              - { match: 'fc.7.bias', kind: normal, std: 0.01 }
+            seed: 7
+            """);
+        string[] outputs = [Path.Combine(folder, "a.safetensors"), Path.Combine(folder, "b.safetensors"), Path.Combine(folder, "c.safetensors")];
+        string[] seeds = ["1", "1", "2"];
+        for (int i = 0; i < 3; i++)
+        {
+            (int code, string stdout, string stderr) = CliProcess.Run(
+                "apply", "--source", LeNet5, "--target", target, "--rules", rules, "--out", outputs[i], "--seed", seeds[i]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("init seed " + seeds[i] + "\n", stdout);
+            Assert.Contains("missing  fc.7.weight                                         no_source       kaiming_uniform", stdout);
+            Assert.EndsWith($"8 loaded, 0 partial, 0 cast, 60,856 elements from the source; 4 initialized (seed {seeds[i]})\n", stdout);
+        }
+
+        Assert.Equal(File.ReadAllBytes(outputs[0]), File.ReadAllBytes(outputs[1]));
+        using Checkpoint first = CheckpointReader.Open(outputs[0]);
+        using Checkpoint other = CheckpointReader.Open(outputs[2]);
+        using Checkpoint kept = CheckpointReader.Open(target);
+        string[] changed = [.. first.Tensors.Zip(other.Tensors).Where(p => p.First.Sha256() != p.Second.Sha256()).Select(p => p.First.Spec.Name)];
+        Assert.Equal(["fc.5.weight", "fc.7.weight", "fc.7.bias"], changed);
+        Assert.NotEqual(kept.Tensors[10].Sha256(), first.Tensors[10].Sha256());
+    }
 }
