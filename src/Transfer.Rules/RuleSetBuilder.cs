@@ -89,7 +89,9 @@ public sealed class RuleSetBuilder
         }
         else
         {
-            _problems.Add($"shape_mismatch must be skip or error, not {Describe(policy)}; use a per-glob shape rule for slice.");
+            _problems.Add(Enum.IsDefined(policy)
+                ? $"shape_mismatch must be skip or error, not {Describe(policy)}; use a per-glob shape rule for {Describe(policy)}."
+                : $"shape_mismatch must be skip or error, not {Describe(policy)}.");
         }
 
         return this;

@@ -6,7 +6,10 @@ public enum EntryStatus
     /// <summary>The target tensor takes the source tensor's value whole.</summary>
     Loaded,
 
-    /// <summary>The target tensor takes the overlapping block of a differently shaped source (policy <c>slice</c>).</summary>
+    /// <summary>
+    /// The target tensor takes the overlapping block of a differently shaped source (policy <c>slice</c>), or
+    /// the source adapted to its input channels (policy <c>adapt_channels</c>).
+    /// </summary>
     Partial,
 
     /// <summary>A source was found for the target tensor but not used; the reason says why.</summary>

@@ -33,6 +33,12 @@ public sealed record PlanEntry
     public bool Cast { get; init; }
 
     /// <summary>
+    /// The shape policy that made a <see cref="EntryStatus.Partial"/> entry: <see cref="ShapePolicy.Slice"/>
+    /// or <see cref="ShapePolicy.AdaptChannels"/>; null for every other entry.
+    /// </summary>
+    public ShapePolicy? Policy { get; init; }
+
+    /// <summary>
     /// For a target no source fills (<c>missing</c>, or <c>skipped</c> and so kept), how it gets its value:
     /// <see cref="TensorInit.Keep"/> unless an init rule matches it; null for entries a source fills and for
     /// unused sources.

@@ -8,7 +8,7 @@ namespace Transfer.Rules.Reports;
 /// <summary>
 /// The plan as JSON, the machine-readable contract: <c>source</c>, <c>target</c>, <c>summary</c> (loaded,
 /// partial, skipped, missing, unused, loadedElements, targetElements), <c>entries</c> (target, source,
-/// status, reason, rule, candidates, cast, init, sourceShape, targetShape, sourceDtype, targetDtype; absent
+/// status, reason, rule, policy, candidates, cast, init, sourceShape, targetShape, sourceDtype, targetDtype; absent
 /// fields omitted, statuses lowercase), and <c>problems</c> (messages) only when the plan has any. A plan
 /// with random init policies also carries its <c>seed</c>. Two-space
 /// indentation, <c>\n</c> newlines, shapes on one line, a final newline: byte-for-byte deterministic.
@@ -87,6 +87,7 @@ public static class PlanJsonReport
         json.WriteString("status", ReportText.Status(e.Status));
         WriteIf(json, "reason", e.Reason);
         WriteIf(json, "rule", e.Rule);
+        WriteIf(json, "policy", e.Policy is ShapePolicy policy ? RuleText.Name(policy) : null);
         if (e.Candidates is not null)
         {
             json.WriteStartArray("candidates");

@@ -16,7 +16,7 @@ namespace Transfer.Rules.Yaml;
 ///   - exclude: ['fc.5.*']          # a glob or a list of them
 ///   - include: 'backbone.*'
 ///   - required: ['conv.*']
-///   - shape: { match: 'fc.5.*', policy: slice }   # skip | error | slice; the last match wins
+///   - shape: { match: 'fc.5.*', policy: slice }   # skip | error | slice | adapt_channels; the last match wins
 ///   - init: { match: 'fc.7.weight', kind: kaiming_normal }   # for targets no source fills; the last match wins
 /// shape_mismatch: skip   # skip | error
 /// dtype_mismatch: cast   # cast | error
@@ -132,6 +132,8 @@ public static class RuleSetYaml
                     break;
                 case "shape_mismatch" when value is YamlScalarNode { Value: "slice" }:
                     throw Error(file, value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
+                case "shape_mismatch" when value is YamlScalarNode { Value: "adapt_channels" }:
+                    throw Error(file, value, "shape_mismatch cannot be 'adapt_channels' at the top level; adapt a first conv per glob with '- shape: { match: 'conv1.weight', policy: adapt_channels }'.");
                 case "shape_mismatch":
                     builder.ShapeMismatch(Choice(file, value, "shape_mismatch", ["skip", "error"]) == "skip" ? ShapePolicy.Skip : ShapePolicy.Error);
                     break;
@@ -214,11 +216,12 @@ public static class RuleSetYaml
     private static ShapeRule MakeShape(string file, YamlNode value)
     {
         Dictionary<string, YamlNode> fields = Fields(file, value, "shape", ["match", "policy"]);
-        ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice"]) switch
+        ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice", "adapt_channels"]) switch
         {
             "skip" => ShapePolicy.Skip,
             "error" => ShapePolicy.Error,
-            _ => ShapePolicy.Slice,
+            "slice" => ShapePolicy.Slice,
+            _ => ShapePolicy.AdaptChannels,
         };
         return new ShapeRule(policy, Patterns(file, fields["match"], "shape match"));
     }

@@ -241,6 +241,13 @@ public static class PlanApplier
                     $"Cannot load '{key}' from '{entry.Source}': source {TensorSpec.FormatShape(source.shape)} and target {TensorSpec.FormatShape(target.shape)} differ and shapes are never broadcast.", plan);
             }
 
+            if (entry.Status == EntryStatus.Partial && entry.Policy == ShapePolicy.AdaptChannels
+                && !ChannelAdaptation.Fits(source.shape, target.shape))
+            {
+                throw new TransferPlanException(
+                    $"Cannot adapt '{entry.Source}' {TensorSpec.FormatShape(source.shape)} to '{key}' {TensorSpec.FormatShape(target.shape)}: adapt_channels needs 4-D weights that differ only in dim 1.", plan);
+            }
+
             if (entry.Status == EntryStatus.Partial && source.shape.Length != target.shape.Length)
             {
                 throw new TransferPlanException(

@@ -61,6 +61,15 @@ public sealed class ReportSnapshotTests
             "resnet18-10"));
 
     [Fact]
+    public void ResNet_stem_adapted_to_one_input_channel() =>
+        MatchAll(TransferPlanner.Plan(
+            ResNetImageNet,
+            [ResNetTenClasses[0] with { Shape = [64, 1, 7, 7] }, .. ResNetTenClasses[1..]],
+            RuleSet.Builder().Shape(ShapePolicy.AdaptChannels, "conv1.weight").Shape(ShapePolicy.Slice, "fc.*").Build(),
+            "resnet18.pt",
+            "resnet18-gray-10"));
+
+    [Fact]
     public void LeNet5_into_LeNet6_with_init_policies() =>
         MatchAll(TransferPlanner.Plan(
             LeNet5,

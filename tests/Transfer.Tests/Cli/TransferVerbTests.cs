@@ -300,4 +300,42 @@ public sealed class TransferVerbTests
         Assert.Equal(["fc.5.weight", "fc.7.weight", "fc.7.bias"], changed);
         Assert.NotEqual(kept.Tensors[10].Sha256(), first.Tensors[10].Sha256());
     }
+
+    [Fact]
+    public void Apply_adapts_a_one_channel_first_conv_to_three_channels_file_to_file()
+    {
+        string folder = Fixture.TempFolder();
+        string target = Path.Combine(folder, "rgb.safetensors");
+        using (TorchSharp.torch.Tensor rgb = TorchSharp.torch.zeros(6, 3, 5, 5))
+        using (TorchSharp.torch.Tensor bias = TorchSharp.torch.zeros(6))
+        {
+            CheckpointWriter.Write(target, [KeyValuePair.Create("conv.0.weight", rgb), KeyValuePair.Create("conv.0.bias", bias)]);
+        }
+
+        string output = Path.Combine(folder, "out.safetensors");
+        StringWriter stdout = new();
+
+        int code = CommandErrors.Run(() => ApplyCommand.Run(
+            LeNet5, target, Rules("rules:\n  - shape: { match: 'conv.0.weight', policy: adapt_channels }\n"), null, output, stdout));
+
+        Assert.Equal(0, code);
+        Assert.Contains(
+            "partial conv.0.weight conv.0.weight name adapt_channels [6, 1, 5, 5] -> [6, 3, 5, 5]",
+            stdout.ToString().Split('\n').Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.EndsWith("1 loaded, 1 partial, 0 cast, 456 elements from the source\n", stdout.ToString());
+        using Checkpoint source = CheckpointReader.Open(LeNet5);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        using TorchSharp.torch.Tensor gray = source.Tensors[0].Load();
+        using TorchSharp.torch.Tensor adapted = merged.Tensors[0].Load();
+        float[] g = gray.data<float>().ToArray();
+        float[] a = adapted.data<float>().ToArray();
+        float third = (float)(1.0 / 3);
+        for (int o = 0; o < 6; o++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.Equal(g.Skip(o * 25).Take(25).Select(v => v * third), a.Skip(((o * 3) + c) * 25).Take(25));
+            }
+        }
+    }
 }
