@@ -27,19 +27,20 @@ internal static class TransferOptions
         Description = "The entry of a checkpoint dict that holds the source state dict (default: found automatically).",
     };
 
-    public static Option<long?> Seed()
+    /// <summary>--seed N: a non-negative integer; anything else is a usage error (exit 2) that does not echo the value.</summary>
+    public static Option<long?> Seed() => new("--seed")
     {
-        Option<long?> seed = new("--seed")
+        Description = "The seed random init policies draw from; overrides the rules' seed (default 0).",
+        CustomParser = result =>
         {
-            Description = "The seed random init policies draw from; overrides the rules' seed (default 0).",
-        };
-        seed.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long?>() is < 0)
+            if (result.Tokens.Count == 1
+                && long.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seed))
             {
-                result.AddError("--seed must be a non-negative integer.");
+                return seed;
             }
-        });
-        return seed;
-    }
+
+            result.AddError("--seed must be a non-negative integer");
+            return null;
+        },
+    };
 }

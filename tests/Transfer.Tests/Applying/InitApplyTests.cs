@@ -139,4 +139,47 @@ public sealed class InitApplyTests
         Assert.Equal("Cannot initialise 'fc.7.bias' with kaiming_normal: it is [10] and fans need 2 or more dimensions.", e.Message);
         Assert.Equal(before, six.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray()));
     }
+
+    [SkippableFact]
+    public void Kaiming_uniform_and_normal_values_equal_PyTorch_drawing_from_a_generator_with_the_tensor_s_seed()
+    {
+        Skip.IfNot(PyTorchProcess.Available, "PyTorch is not importable from /usr/bin/python3");
+        RuleSet rules = RuleSet.Builder().Init(KaimingUniform, "weight").Init(TensorInit.Normal(0.5, 0.01), "bias").Seed(3).Build();
+        using torch.nn.Module<torch.Tensor, torch.Tensor> layer = torch.nn.Linear(20, 8);
+        TransferPlan plan = TransferPlanner.Plan([], ModelSpecs.Of(layer), rules).EnsureValid();
+        PlanApplier.Apply(plan, layer, new Dictionary<string, torch.Tensor>());
+        const string Script = """
+            import math, sys, torch
+            ws, bs = (int(v) for v in sys.argv[1].split(','))
+            w, b = torch.empty(8, 20), torch.empty(8)
+            fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(w)
+            bound = math.sqrt(3.0) * (torch.nn.init.calculate_gain('leaky_relu', 0) / math.sqrt(fan_in))
+            w.uniform_(-bound, bound, generator=torch.Generator().manual_seed(ws))
+            b.normal_(0.5, 0.01, generator=torch.Generator().manual_seed(bs))
+            print(w.numpy().tobytes().hex() + ' ' + b.numpy().tobytes().hex())
+            """;
+
+        string expected = PyTorchProcess.Run(Script, $"{InitSeed.For(3, "weight")},{InitSeed.For(3, "bias")}").Trim();
+
+        string Hex(string key) => Convert.ToHexStringLower(Values(layer, key).SelectMany(BitConverter.GetBytes).ToArray());
+        Assert.Equal(expected, Hex("weight") + " " + Hex("bias"));
+    }
+
+    [Fact]
+    public void Half_and_bfloat16_targets_take_random_inits_inside_the_bound()
+    {
+        float bound = (float)Math.Sqrt(6.0 / 64);
+        foreach (torch.ScalarType dtype in new[] { torch.float16, torch.bfloat16 })
+        {
+            using torch.nn.Module<torch.Tensor, torch.Tensor> layer = torch.nn.Linear(64, 32);
+            layer.to(dtype);
+            TransferPlan plan = TransferPlanner.Plan([], ModelSpecs.Of(layer), RuleSet.Builder().Init(KaimingUniform, "weight").Build()).EnsureValid();
+
+            PlanApplier.Apply(plan, layer, new Dictionary<string, torch.Tensor>());
+
+            float[] w = layer.state_dict()["weight"].to_type(torch.float32).data<float>().ToArray();
+            Assert.All(w, v => Assert.InRange(v, -bound * 1.01f, bound * 1.01f));
+            Assert.True(w.Distinct().Count() > 100, $"{dtype}: {w.Distinct().Count()} distinct values");
+        }
+    }
 }

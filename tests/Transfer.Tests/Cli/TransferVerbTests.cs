@@ -10,11 +10,11 @@ public sealed class TransferVerbTests
 {
     private static readonly string LeNet5 = Fixture.Path_("lenet5.dat");
 
-    private static (int Code, string Out, string Err) Plan(string source, string target, string? rules = null, string format = "table")
+    private static (int Code, string Out, string Err) Plan(string source, string target, string? rules = null, string format = "table", long? seed = null)
     {
         StringWriter stdout = new();
         StringWriter stderr = new();
-        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, format, stdout, stderr), stderr);
+        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, format, stdout, stderr, seed), stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -337,5 +337,22 @@ public sealed class TransferVerbTests
                 Assert.Equal(g.Skip(o * 25).Take(25).Select(v => v * third), a.Skip(((o * 3) + c) * 25).Take(25));
             }
         }
+    }
+
+    [Fact]
+    public void Plan_reports_each_unfilled_target_s_init_and_the_seed_which_seed_overrides()
+    {
+        string rules = Rules("init: [{ match: 'fc.7.weight', kind: xavier_uniform }, { match: 'fc.7.bias', kind: zeros }]\nseed: 4\n");
+
+        string fromRules = Plan(LeNet5, "LeNet6", rules, "json").Out;
+        (int code, string overridden, _) = Plan(LeNet5, "LeNet6", rules, "json", seed: 9);
+
+        Assert.Equal(0, code);
+        Assert.Contains("\"seed\": 4,", fromRules);
+        Assert.Contains("\"seed\": 9,", overridden);
+        Assert.Contains("\"init\": \"xavier_uniform\"", overridden);
+        Assert.Contains("\"init\": \"zeros\"", overridden);
+        Assert.Equal(2, overridden.Split("\"init\": \"keep\"").Length - 1);
+        Assert.DoesNotContain("\"seed\"", Plan(LeNet5, "LeNet6", format: "json", seed: 9).Out);
     }
 }
