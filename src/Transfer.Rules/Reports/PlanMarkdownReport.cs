@@ -16,7 +16,13 @@ public static class PlanMarkdownReport
         StringBuilder md = new();
         md.Append("# Transfer plan: `").Append(plan.SourceName).Append("` -> `").Append(plan.TargetName).Append("`\n\n");
         md.Append(ReportText.Counts(plan.Summary)).Append(".\n");
-        md.Append(ReportText.Elements(plan.Summary)).Append(".\n\n");
+        md.Append(ReportText.Elements(plan.Summary)).Append(".\n");
+        if (ReportText.Seed(plan) is { } seed)
+        {
+            md.Append(char.ToUpperInvariant(seed[0])).Append(seed[1..]).Append(".\n");
+        }
+
+        md.Append('\n');
         if (plan.Problems.Count > 0)
         {
             md.Append("**Problems:**\n\n");
@@ -28,14 +34,15 @@ public static class PlanMarkdownReport
             md.Append('\n');
         }
 
-        md.Append("| Target | Source | Status | Reason | Rule | Source shape | Target shape | Dtype | Detail |\n");
-        md.Append("|---|---|---|---|---|---|---|---|---|\n");
+        md.Append("| Target | Source | Status | Reason | Init | Rule | Source shape | Target shape | Dtype | Detail |\n");
+        md.Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (PlanEntry e in plan.Entries)
         {
             md.Append("| ").Append(Code(e.Target))
                 .Append(" | ").Append(Code(e.Source))
                 .Append(" | ").Append(ReportText.Status(e.Status))
                 .Append(" | ").Append(Cell(e.Reason))
+                .Append(" | ").Append(Cell(e.Init?.ToString()))
                 .Append(" | ").Append(Cell(e.Rule))
                 .Append(" | ").Append(ReportText.Shape(e.SourceShape))
                 .Append(" | ").Append(ReportText.Shape(e.TargetShape))

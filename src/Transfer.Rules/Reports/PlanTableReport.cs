@@ -10,7 +10,7 @@ namespace Transfer.Rules.Reports;
 /// </summary>
 public static class PlanTableReport
 {
-    private static readonly string[] Header = ["STATUS", "TARGET", "SOURCE", "RULE", "REASON", "DETAIL"];
+    private static readonly string[] Header = ["STATUS", "TARGET", "SOURCE", "RULE", "REASON", "INIT", "DETAIL"];
 
     /// <summary>Renders the plan as aligned ASCII columns with <c>\n</c> newlines.</summary>
     public static string Render(TransferPlan plan)
@@ -20,6 +20,11 @@ public static class PlanTableReport
         text.Append("Transfer plan: ").Append(plan.SourceName).Append(" -> ").Append(plan.TargetName).Append('\n');
         text.Append(ReportText.Counts(plan.Summary)).Append('\n');
         text.Append(ReportText.Elements(plan.Summary)).Append('\n');
+        if (ReportText.Seed(plan) is { } seed)
+        {
+            text.Append(seed).Append('\n');
+        }
+
         if (plan.Problems.Count > 0)
         {
             text.Append("problems:\n");
@@ -64,6 +69,7 @@ public static class PlanTableReport
             Names(group.Select(e => e.Source).ToList()),
             first.Rule ?? string.Empty,
             first.Reason ?? string.Empty,
+            first.Init?.ToString() ?? string.Empty,
             ReportText.Detail(first),
         ];
     }
@@ -91,7 +97,7 @@ public static class PlanTableReport
 
     private static bool Joins(PlanEntry head, PlanEntry next) =>
         Groupable(head) && Groupable(next)
-        && head.Status == next.Status && head.Reason == next.Reason && head.Rule == next.Rule
+        && head.Status == next.Status && head.Reason == next.Reason && head.Rule == next.Rule && head.Init == next.Init
         && Module(head.Target) == Module(next.Target) && Module(head.Source) == Module(next.Source)
         && (head.Target ?? head.Source) is string a && a.Contains('.', StringComparison.Ordinal)
         && (next.Target ?? next.Source) is not null;

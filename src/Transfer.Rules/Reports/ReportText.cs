@@ -25,15 +25,22 @@ internal static class ReportText
         s.TargetElements,
         Coverage.Percent(s.LoadedElements, s.TargetElements));
 
+    /// <summary>The seed line reports print when some entry draws random values, e.g. <c>init seed 1</c>; else null.</summary>
+    public static string? Seed(TransferPlan plan) =>
+        plan.Entries.Any(e => e.Init is { IsRandom: true })
+            ? "init seed " + plan.Seed.ToString(CultureInfo.InvariantCulture)
+            : null;
+
     public static string Shape(IReadOnlyList<long>? shape) => shape is null ? string.Empty : TensorSpec.FormatShape(shape);
 
-    /// <summary>What a reader needs beyond status and reason: both shapes, a cast, the candidates.</summary>
+    /// <summary>What a reader needs beyond status and reason: the shape policy and both shapes, a cast, the candidates.</summary>
     public static string Detail(PlanEntry e)
     {
         List<string> parts = [];
         if (e.SourceShape is not null && e.TargetShape is not null && !e.SourceShape.SequenceEqual(e.TargetShape))
         {
-            parts.Add($"{Shape(e.SourceShape)} -> {Shape(e.TargetShape)}");
+            string policy = e.Policy is ShapePolicy p ? RuleText.Name(p) + " " : string.Empty;
+            parts.Add($"{policy}{Shape(e.SourceShape)} -> {Shape(e.TargetShape)}");
         }
 
         if (e.Cast || e.Reason == "dtype_mismatch")

@@ -5,4 +5,8 @@ namespace Transfer.Applying;
 /// <param name="Partial">Target tensors that received a leading block of a differently shaped source.</param>
 /// <param name="CopiedElements">Target elements that now hold source values.</param>
 /// <param name="Cast">Copies whose source dtype differed from the target's and were converted.</param>
-public sealed record ApplyReport(int Loaded, int Partial, long CopiedElements, int Cast);
+public sealed record ApplyReport(int Loaded, int Partial, long CopiedElements, int Cast)
+{
+    /// <summary>Target tensors no source fills that an init policy other than keep overwrote.</summary>
+    public int Initialized { get; init; }
+}

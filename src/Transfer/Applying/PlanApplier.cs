@@ -11,7 +11,9 @@ namespace Transfer.Applying;
 /// cast to the target dtype when they differ) or <c>partial</c> (the overlapping leading block in every
 /// dimension) into a live model or into a copy of a target state dict. The whole plan is validated and every
 /// needed source tensor is loaded and checked before the first write, so a failure leaves the target
-/// untouched. Copies never broadcast and never change <c>requires_grad</c>.
+/// untouched. Copies never broadcast and never change <c>requires_grad</c>. Targets the plan gives an init
+/// policy other than keep are filled after the copies, each from its own generator seeded from
+/// <see cref="TransferPlan.Seed"/> and its key.
 /// </summary>
 /// <remarks>
 /// Sources come either as a dictionary the caller owns (nothing in it is disposed) or as a loader function
@@ -63,7 +65,7 @@ public static class PlanApplier
         ArgumentNullException.ThrowIfNull(loadSource);
 
         HashSet<string> written = plan.Entries
-            .Where(e => e.Status is EntryStatus.Loaded or EntryStatus.Partial && e.Target is not null)
+            .Where(e => (e.Status is EntryStatus.Loaded or EntryStatus.Partial || Initializes(e)) && e.Target is not null)
             .Select(e => e.Target!)
             .ToHashSet(StringComparer.Ordinal);
         List<KeyValuePair<string, torch.Tensor>> merged = new(target.Count);
@@ -105,6 +107,7 @@ public static class PlanApplier
         try
         {
             HashSet<string> seen = new(StringComparer.Ordinal);
+            List<PlannedInit> inits = [.. plan.Entries.Where(Initializes).Select(e => PrepareInit(plan, e, targets, seen))];
             foreach (PlanEntry entry in plan.Entries.Where(e => e.Status is EntryStatus.Loaded or EntryStatus.Partial))
             {
                 copies.Add(Prepare(plan, entry, targets, loadSource, seen));
@@ -117,13 +120,22 @@ public static class PlanApplier
                     using DisposeScope scope = torch.NewDisposeScope();
                     copy.Write();
                 }
+
+                foreach (PlannedInit init in inits)
+                {
+                    using DisposeScope scope = torch.NewDisposeScope();
+                    init.Write();
+                }
             }
 
             return new ApplyReport(
                 copies.Count(c => !c.IsPartial),
                 copies.Count(c => c.IsPartial),
                 copies.Sum(c => c.Elements),
-                copies.Count(c => c.Source.dtype != c.Target.dtype));
+                copies.Count(c => c.Source.dtype != c.Target.dtype))
+            {
+                Initialized = inits.Count,
+            };
         }
         finally
         {
@@ -132,6 +144,47 @@ public static class PlanApplier
                 copy.Source.Dispose();
             }
         }
+    }
+
+    /// <summary>True for a target entry no source fills whose init policy writes values (anything but keep).</summary>
+    private static bool Initializes(PlanEntry e) =>
+        e.Status is EntryStatus.Missing or EntryStatus.Skipped && e.Init is { Kind: not InitKind.Keep };
+
+    /// <summary>Checks that a target to initialise exists as planned and can take its policy.</summary>
+    private static PlannedInit PrepareInit(
+        TransferPlan plan, PlanEntry entry, IReadOnlyDictionary<string, torch.Tensor> targets, HashSet<string> seen)
+    {
+        string key = entry.Target ?? throw new TransferPlanException("Plan entry with an init policy lacks a target key.", plan);
+        if (!seen.Add(key))
+        {
+            throw new TransferPlanException($"Plan writes target '{key}' more than once.", plan);
+        }
+
+        if (!targets.TryGetValue(key, out torch.Tensor? target))
+        {
+            throw new TransferPlanException($"Plan target '{key}' is not in the target.", plan);
+        }
+
+        if (entry.TargetShape is not null && !entry.TargetShape.SequenceEqual(target.shape))
+        {
+            throw new TransferPlanException(
+                $"Target '{key}' is {TensorSpec.FormatShape(target.shape)} but the plan expected {TensorSpec.FormatShape(entry.TargetShape)}.", plan);
+        }
+
+        TensorInit init = entry.Init!;
+        if (init.IsRandom && !torch.is_floating_point(target))
+        {
+            throw new TransferPlanException(
+                $"Cannot initialise '{key}' with {init}: it is {ModelSpecs.DTypeName(target.dtype)}, not floating point.", plan);
+        }
+
+        if (init.NeedsFans && target.shape.Length < 2)
+        {
+            throw new TransferPlanException(
+                $"Cannot initialise '{key}' with {init}: it is {TensorSpec.FormatShape(target.shape)} and fans need 2 or more dimensions.", plan);
+        }
+
+        return new PlannedInit(entry, target, plan.Seed);
     }
 
     /// <summary>Checks one entry against the plan, the target and the loaded source; loads nothing it cannot use.</summary>
@@ -186,6 +239,13 @@ public static class PlanApplier
             {
                 throw new TransferPlanException(
                     $"Cannot load '{key}' from '{entry.Source}': source {TensorSpec.FormatShape(source.shape)} and target {TensorSpec.FormatShape(target.shape)} differ and shapes are never broadcast.", plan);
+            }
+
+            if (entry.Status == EntryStatus.Partial && entry.Policy == ShapePolicy.AdaptChannels
+                && !ChannelAdaptation.Fits(source.shape, target.shape))
+            {
+                throw new TransferPlanException(
+                    $"Cannot adapt '{entry.Source}' {TensorSpec.FormatShape(source.shape)} to '{key}' {TensorSpec.FormatShape(target.shape)}: adapt_channels needs 4-D weights that differ only in dim 1.", plan);
             }
 
             if (entry.Status == EntryStatus.Partial && source.shape.Length != target.shape.Length)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Transfer.Rules;
 using Transfer.Rules.Planning;
 
 namespace Transfer.Applying;
@@ -8,14 +9,22 @@ internal sealed record PlannedCopy(PlanEntry Entry, torch.Tensor Source, torch.T
 {
     public bool IsPartial => Entry.Status == EntryStatus.Partial;
 
+    /// <summary>True for a first conv adapted to the target's input channels rather than sliced.</summary>
+    public bool AdaptsChannels => IsPartial && Entry.Policy == ShapePolicy.AdaptChannels;
+
     public string TargetKey => Entry.Target!;
 
-    /// <summary>Elements written: all of the target, or the overlapping leading block for a partial copy.</summary>
+    /// <summary>Elements written: all of the target, or the overlapping leading block for a sliced copy.</summary>
     public long Elements
     {
         get
         {
             long count = 1;
+            if (AdaptsChannels)
+            {
+                return Target.numel();
+            }
+
             for (int d = 0; d < Target.shape.Length; d++)
             {
                 count *= Math.Min(Source.shape[d], Target.shape[d]);
@@ -30,7 +39,11 @@ internal sealed record PlannedCopy(PlanEntry Entry, torch.Tensor Source, torch.T
     {
         torch.Tensor from = Source;
         torch.Tensor into = Target;
-        if (IsPartial)
+        if (AdaptsChannels)
+        {
+            from = ChannelAdapter.Adapt(Source, Target.shape[1]);
+        }
+        else if (IsPartial)
         {
             for (int d = 0; d < Target.shape.Length; d++)
             {

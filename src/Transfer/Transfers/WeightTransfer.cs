@@ -56,8 +56,8 @@ public static class WeightTransfer
 
     /// <summary>
     /// When both sides are files, writes the merge by streaming each tensor's bytes from its file, so memory
-    /// stays flat however large the checkpoints are. Only the tensors the plan must compute (a partial copy
-    /// or a cast) are loaded: those targets and their sources, merged through <see cref="PlanApplier"/>,
+    /// stays flat however large the checkpoints are. Only the tensors the plan must compute (a partial copy,
+    /// a cast or an init policy) are loaded: those targets and their sources, merged through <see cref="PlanApplier"/>,
     /// which validates them all before anything is written. Returns null when a side is a live model or a
     /// streamed entry does not fit its target, which leaves the checks and their messages to the tensor path.
     /// </summary>
@@ -68,7 +68,8 @@ public static class WeightTransfer
             return null;
         }
 
-        List<PlanEntry> computed = [.. plan.Entries.Where(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast))];
+        List<PlanEntry> computed = [.. plan.Entries.Where(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast)
+            || (e.Status is EntryStatus.Missing or EntryStatus.Skipped && e.Init is { Kind: not InitKind.Keep }))];
         Dictionary<string, string> streamedFrom = plan.Entries
             .Where(e => e.Status == EntryStatus.Loaded && !e.Cast)
             .ToDictionary(e => e.Target!, e => e.Source!, StringComparer.Ordinal);
@@ -109,7 +110,10 @@ public static class WeightTransfer
 
             CheckpointWriter.Write(outPath, entries);
             ApplyReport report = merged?.Report ?? new ApplyReport(0, 0, 0, 0);
-            return new ApplyReport(streamedFrom.Count + report.Loaded, report.Partial, streamedElements + report.CopiedElements, report.Cast);
+            return new ApplyReport(streamedFrom.Count + report.Loaded, report.Partial, streamedElements + report.CopiedElements, report.Cast)
+            {
+                Initialized = report.Initialized,
+            };
         }
         finally
         {
