@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Writes the integrity cases of the malicious corpus (issue 10, classes 5-7) with real PyTorch (1.13).
+
+Run from anywhere: /usr/bin/python3 tests/Transfer.Tests/Formats/Fixtures/make_integrity_fixtures.py
+Only files under malicious/ named below are (re)written; the zip members' bytes and CRCs are deterministic.
+  crc_wrong_storage.pt  a valid torch.save whose storage members data/0 (a contiguous tensor) and data/1 (a
+                        transposed view) each have one byte flipped, so their recorded CRC-32s are wrong;
+                        data/2 is intact.
+  crc_wrong_pickle.pt   the central directory records a wrong CRC-32 for data.pkl.
+  overlap_members.pt    the directory points data/1 at data/0's local header: two members, one byte range.
+  control_names.safetensors  a valid file whose tensor names hold a newline and an ANSI escape.
+"""
+import collections
+import io
+import json
+import os
+import struct
+import zipfile
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BAD = os.path.join(HERE, "malicious")
+
+
+def saved(state_dict):
+    out = io.BytesIO()
+    torch.save(state_dict, out)
+    return bytearray(out.getvalue())
+
+
+def member_data_offset(blob, name):
+    with zipfile.ZipFile(io.BytesIO(bytes(blob))) as z:
+        info = z.getinfo(name)
+    local = info.header_offset
+    name_length, extra_length = struct.unpack_from("<HH", blob, local + 26)
+    return local + 30 + name_length + extra_length, info
+
+
+def directory_entry(blob, name):
+    at = blob.find(b"PK\x01\x02" + b"", 0)
+    while at >= 0:
+        length = struct.unpack_from("<H", blob, at + 28)[0]
+        if blob[at + 46: at + 46 + length] == name.encode():
+            return at
+        at = blob.find(b"PK\x01\x02", at + 4)
+    raise KeyError(name)
+
+
+state = collections.OrderedDict([
+    ("w", torch.arange(6, dtype=torch.float32).reshape(2, 3)),
+    ("t", torch.arange(4, dtype=torch.float32).reshape(2, 2).t()),
+    ("b", torch.ones(3)),
+])
+
+blob = saved(state)
+for member in ("archive/data/0", "archive/data/1"):
+    data, _ = member_data_offset(blob, member)
+    blob[data + 1] ^= 0x40
+open(os.path.join(BAD, "crc_wrong_storage.pt"), "wb").write(bytes(blob))
+
+blob = saved(state)
+entry = directory_entry(blob, "archive/data.pkl")
+crc = struct.unpack_from("<I", blob, entry + 16)[0]
+struct.pack_into("<I", blob, entry + 16, crc ^ 0xFFFFFFFF)
+open(os.path.join(BAD, "crc_wrong_pickle.pt"), "wb").write(bytes(blob))
+
+blob = saved(state)
+first = directory_entry(blob, "archive/data/0")
+second = directory_entry(blob, "archive/data/1")
+local = struct.unpack_from("<I", blob, first + 42)[0]
+struct.pack_into("<I", blob, second + 42, local)
+open(os.path.join(BAD, "overlap_members.pt"), "wb").write(bytes(blob))
+
+header = json.dumps({
+    "evil\nname": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+    "\x1b[31mred": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
+}).encode()
+open(os.path.join(BAD, "control_names.safetensors"), "wb").write(struct.pack("<Q", len(header)) + header + struct.pack("<2f", 1, 2))
+print("integrity fixtures written to", BAD)
