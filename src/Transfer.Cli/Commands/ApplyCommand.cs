@@ -37,7 +37,7 @@ internal static class ApplyCommand
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout)
     {
         CheckpointWriter.FormatOf(outPath);
-        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        RuleSet rules = RuleFiles.Load(rulesPath);
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);

@@ -35,7 +35,7 @@ internal static class PlanCommand
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
         TextWriter stdout, TextWriter stderr)
     {
-        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        RuleSet rules = RuleFiles.Load(rulesPath);
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
