@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Transfer.Formats;
 using Transfer.FineTuning.Config;
+using Transfer.Formats;
 using Transfer.Rules.Errors;
 using Transfer.Tests.Formats;
 
