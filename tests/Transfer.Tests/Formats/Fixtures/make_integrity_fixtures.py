@@ -9,6 +9,11 @@ Only files under malicious/ named below are (re)written; the zip members' bytes 
   crc_wrong_pickle.pt   the central directory records a wrong CRC-32 for data.pkl.
   overlap_members.pt    the directory points data/1 at data/0's local header: two members, one byte range.
   control_names.safetensors  a valid file whose tensor names hold a newline and an ANSI escape.
+  control_name_bad_dtype.safetensors  a tensor named "\x1b[31mred\nline2" with an unknown dtype: its
+                        refusal quotes the name.
+  long_name_bad_dtype.safetensors  the same with a 100,000-character name.
+  long_name_many_tensors.safetensors  a valid 1 MB file: 10,000 one-float tensors and one whose name has
+                        400,007 characters; tables used to pad every row to that name.
 """
 import collections
 import io
@@ -77,4 +82,18 @@ header = json.dumps({
     "\x1b[31mred": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
 }).encode()
 open(os.path.join(BAD, "control_names.safetensors"), "wb").write(struct.pack("<Q", len(header)) + header + struct.pack("<2f", 1, 2))
+
+
+def one_bad_dtype(file, name):
+    header = json.dumps({name: {"dtype": "F128", "shape": [1], "data_offsets": [0, 16]}}).encode()
+    open(os.path.join(BAD, file), "wb").write(struct.pack("<Q", len(header)) + header + b"\0" * 16)
+
+
+one_bad_dtype("control_name_bad_dtype.safetensors", "\x1b[31mred\nline2")
+one_bad_dtype("long_name_bad_dtype.safetensors", "a" * 50000 + "b" * 50000)
+entries = {"layer.%d.weight" % i: {"dtype": "F32", "shape": [1], "data_offsets": [4 * i, 4 * i + 4]} for i in range(10000)}
+entries["x" * 400000 + ".weight"] = {"dtype": "F32", "shape": [1], "data_offsets": [40000, 40004]}
+header = json.dumps(entries).encode()
+open(os.path.join(BAD, "long_name_many_tensors.safetensors"), "wb").write(
+    struct.pack("<Q", len(header)) + header + b"".join(struct.pack("<f", i) for i in range(10001)))
 print("integrity fixtures written to", BAD)
