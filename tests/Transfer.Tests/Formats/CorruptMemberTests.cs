@@ -55,6 +55,18 @@ public sealed class CorruptMemberTests
     }
 
     [Fact]
+    public void Apply_from_a_corrupt_source_refuses_with_one_line_and_writes_nothing()
+    {
+        string folder = Fixture.TempFolder();
+        string output = Path.Combine(folder, "merged.pt");
+        string path = Fixture.Bad("crc_wrong_storage.pt");
+        StringWriter errors = new();
+        Assert.Equal(2, CommandErrors.Run(() => ApplyCommand.Run(path, path, null, null, output, TextWriter.Null), errors));
+        Assert.Equal($"error: {path}: {Data0}\n", errors.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
     public void Convert_of_an_intact_pt_to_pt_still_copies_every_byte_with_its_crc()
     {
         string folder = Fixture.TempFolder();
