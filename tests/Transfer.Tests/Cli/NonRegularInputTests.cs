@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Transfer.Data;
 using Transfer.FineTuning.Config;
+using Transfer.FineTuning.Images;
 using Transfer.Formats;
 using Transfer.Rules.Errors;
 using Transfer.Tests.Formats;
@@ -91,6 +93,17 @@ public sealed class NonRegularInputTests
         string fifo = MakeFifo();
         Bounded(fifo, () =>
             Assert.Equal($"{fifo}: {Fifo}", Assert.Throws<RuleConfigException>(() => RunConfigReader.Load(fifo)).Message));
+    }
+
+    [Fact]
+    public void Named_pipes_as_idx_data_or_as_an_image_are_refused()
+    {
+        string fifo = MakeFifo();
+        Bounded(fifo, () =>
+        {
+            Assert.Equal($"{fifo}: {Fifo}", Assert.Throws<DataFormatException>(() => IdxDataset.Load(fifo, fifo).Dispose()).Message);
+            Assert.Equal($"{fifo}: {Fifo}", Assert.Throws<DataFormatException>(() => NetpbmImage.Read(fifo)).Message);
+        });
     }
 
     [Fact]
