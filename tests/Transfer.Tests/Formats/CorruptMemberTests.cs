@@ -16,6 +16,7 @@ public sealed class CorruptMemberTests
     [Theory]
     [InlineData("crc_wrong_pickle.pt", "zip member 'archive/data.pkl' has CRC-32 e4dffa43 but the archive records 1b2005bc (the file is corrupt)")]
     [InlineData("overlap_members.pt", "zip members 'archive/data/0' (bytes [368, 472)) and 'archive/data/1' (bytes [368, 464)) overlap")]
+    [InlineData("overlap_directory.pt", "zip member 'archive/version' (bytes [732, 932)) overlaps the central directory at offset 850")]
     public void A_corrupt_pickle_or_overlapping_members_are_refused_at_open(string file, string problem)
     {
         string path = Fixture.Bad(file);

@@ -8,6 +8,7 @@ Only files under malicious/ named below are (re)written; the zip members' bytes 
                         data/2 is intact.
   crc_wrong_pickle.pt   the central directory records a wrong CRC-32 for data.pkl.
   overlap_members.pt    the directory points data/1 at data/0's local header: two members, one byte range.
+  overlap_directory.pt  the directory gives 'version' 100 bytes, which run into the directory itself.
   control_names.safetensors  a valid file whose tensor names hold a newline and an ANSI escape.
   control_name_bad_dtype.safetensors  a tensor named "\x1b[31mred\nline2" with an unknown dtype: its
                         refusal quotes the name.
@@ -76,6 +77,11 @@ second = directory_entry(blob, "archive/data/1")
 local = struct.unpack_from("<I", blob, first + 42)[0]
 struct.pack_into("<I", blob, second + 42, local)
 open(os.path.join(BAD, "overlap_members.pt"), "wb").write(bytes(blob))
+
+blob = saved(state)
+entry = directory_entry(blob, "archive/version")
+struct.pack_into("<II", blob, entry + 20, 100, 100)
+open(os.path.join(BAD, "overlap_directory.pt"), "wb").write(bytes(blob))
 
 header = json.dumps({
     "evil\nname": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
