@@ -38,7 +38,7 @@ internal static class ApplyCommand
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout, long? seed = null)
     {
         CheckpointWriter.FormatOf(outPath);
-        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        RuleSet rules = RuleFiles.Load(rulesPath);
         if (seed is long overridden)
         {
             rules = rules.WithSeed(overridden);

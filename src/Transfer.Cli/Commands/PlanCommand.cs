@@ -36,7 +36,7 @@ internal static class PlanCommand
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
         TextWriter stdout, TextWriter stderr, long? seed = null)
     {
-        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        RuleSet rules = RuleFiles.Load(rulesPath);
         if (seed is long overridden)
         {
             rules = rules.WithSeed(overridden);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using TorchSharp;
+using Transfer.IO;
 
 namespace Transfer.Data;
 
@@ -60,6 +61,11 @@ internal static class IdxDataset
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, "file not found.");
+        }
+
+        if (RegularFile.Problem(path) is string problem)
+        {
+            throw new DataFormatException(path, problem);
         }
 
         try
