@@ -72,9 +72,9 @@ public sealed class AdaptChannelsTests
         Assert.Equal("shape 'conv1.weight': adapt_channels; shape_mismatch skip; dtype_mismatch cast; match name", rules.ToString());
         Assert.Equal(
             "r.yaml:1:17: shape_mismatch cannot be 'adapt_channels' at the top level; adapt a first conv per glob with '- shape: { match: 'conv1.weight', policy: adapt_channels }'.",
-            Assert.Throws<Errors.RuleConfigException>(() => RuleSetYaml.Parse("shape_mismatch: adapt_channels\n", "r.yaml")).Message);
+            Assert.Throws<Transfer.Rules.Errors.RuleConfigException>(() => RuleSetYaml.Parse("shape_mismatch: adapt_channels\n", "r.yaml")).Message);
         Assert.Equal(
             "shape_mismatch must be skip or error, not adapt_channels; use a per-glob shape rule for adapt_channels.",
-            Assert.Throws<Errors.RuleConfigException>(() => RuleSet.Builder().ShapeMismatch(ShapePolicy.AdaptChannels).Build()).Message);
+            Assert.Throws<Transfer.Rules.Errors.RuleConfigException>(() => RuleSet.Builder().ShapeMismatch(ShapePolicy.AdaptChannels).Build()).Message);
     }
 }

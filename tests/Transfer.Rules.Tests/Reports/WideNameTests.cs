@@ -25,7 +25,7 @@ public sealed class WideNameTests
         Assert.Contains($"loaded  {Short}  {Short}  name", lines);
         Assert.Contains($"loaded  {"evil\\nname\\x1b[31m".PadRight(96)}  {"evil\\nname\\x1b[31m".PadRight(96)}  name", lines);
         Assert.Equal($"loaded  {"layer0.weight".PadRight(96)}  {"layer0.weight".PadRight(96)}  name", lines[5]);
-        Assert.All(lines, line => Assert.True(line.Length <= 8 + 98 + 98 + 6 + 8 + 6, line)); // STATUS, 2 capped names, RULE, REASON, DETAIL
+        Assert.All(lines, line => Assert.True(line.Length <= 8 + 98 + 98 + 6 + 8 + 6 + 8, line)); // STATUS, 2 capped names, RULE, REASON, INIT, DETAIL
         Assert.DoesNotContain(table, c => char.IsControl(c) && c != '\n');
     }
 
@@ -33,7 +33,7 @@ public sealed class WideNameTests
     public void The_markdown_report_caps_and_escapes_the_same_way()
     {
         string md = PlanMarkdownReport.Render(Plan());
-        Assert.Contains($"| `{Short}` | `{Short}` | loaded |  | name |", md, StringComparison.Ordinal);
+        Assert.Contains($"| `{Short}` | `{Short}` | loaded |  |  | name |", md, StringComparison.Ordinal);
         Assert.Contains("| `evil\\nname\\x1b[31m` |", md, StringComparison.Ordinal);
         Assert.All(md.Split('\n'), line => Assert.True(line.Length < 300, line));
     }
