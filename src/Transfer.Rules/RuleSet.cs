@@ -16,8 +16,10 @@ public sealed class RuleSet
         ShapePolicy shapeMismatch,
         DTypePolicy dtypeMismatch,
         IReadOnlyList<MatchStrategy> match,
-        double? minLoaded)
+        double? minLoaded,
+        AmbiguousPolicy ambiguous = AmbiguousPolicy.Error)
     {
+        Ambiguous = ambiguous;
         Rules = rules;
         ShapeMismatch = shapeMismatch;
         DTypeMismatch = dtypeMismatch;
@@ -51,6 +53,9 @@ public sealed class RuleSet
     /// <summary>The least fraction (0…1) of target elements that must load, or null for no minimum.</summary>
     public double? MinLoaded { get; }
 
+    /// <summary>Whether a target a fallback could not decide for fails the plan (default) or is only reported.</summary>
+    public AmbiguousPolicy Ambiguous { get; }
+
     internal IReadOnlyList<IKeyRule> KeyRules { get; }
 
     internal IReadOnlyList<ExcludeRule> Excludes { get; }
@@ -71,6 +76,11 @@ public sealed class RuleSet
         if (MinLoaded is double min)
         {
             parts.Add("min_loaded " + min.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Ambiguous == AmbiguousPolicy.Skip)
+        {
+            parts.Add("ambiguous skip");
         }
 
         return string.Join("; ", parts);

@@ -113,7 +113,13 @@ internal static class PlanAssembler
         {
             if (table.Ambiguous.TryGetValue(t, out List<int>? tied))
             {
-                return (bare with { Reason = "ambiguous", Candidates = tied.Select(s => table.Source[s].Name).ToArray() }, 0);
+                string[] candidates = tied.Select(s => table.Source[s].Name).ToArray();
+                if (table.Rules.Ambiguous == AmbiguousPolicy.Error)
+                {
+                    problems.Add(new PlanProblem(target.Name, AmbiguousMessage(target.Name, candidates)));
+                }
+
+                return (bare with { Reason = "ambiguous", Candidates = candidates }, 0);
             }
 
             return (bare with { Reason = table.Excluded[t] ? "excluded" : "no_source" }, 0);
@@ -177,6 +183,20 @@ internal static class PlanAssembler
         }
 
         return (EntryStatus.Skipped, "shape_mismatch", 0);
+    }
+
+    private static string AmbiguousMessage(string target, string[] candidates)
+    {
+        const int Shown = 5;
+        string listed = string.Join(", ", candidates.Take(Shown).Select(c => $"'{c}'"));
+        if (candidates.Length > Shown)
+        {
+            listed += $" and {candidates.Length - Shown} more";
+        }
+
+        string count = candidates.Length == 1 ? "its only candidate " + listed + " is as good a fit for another target"
+            : $"{candidates.Length} sources fit it equally ({listed})";
+        return $"{target}: ambiguous, {count}; add a rename rule naming its source, or set ambiguous: skip.";
     }
 
     private static ShapePolicy PolicyFor(RuleSet rules, string key)

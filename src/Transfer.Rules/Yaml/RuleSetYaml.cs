@@ -21,6 +21,7 @@ namespace Transfer.Rules.Yaml;
 /// dtype_mismatch: cast   # cast | error
 /// match: suffix          # name | suffix | structural, or a list of them, tried after name
 /// min_loaded: 0.5        # fraction of target elements that must load
+/// ambiguous: error       # error | skip: a target a fallback cannot decide for fails the plan, or is only reported
 /// include: ...           # include, exclude and required may also sit at the top level
 /// </code>
 /// Every mistake is a <see cref="RuleConfigException"/> whose message starts with <c>file:line:column</c> and,
@@ -29,7 +30,7 @@ namespace Transfer.Rules.Yaml;
 public static class RuleSetYaml
 {
     private static readonly string[] TopKeys =
-        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required"];
+        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required", "ambiguous"];
 
     private static readonly string[] RuleKinds =
         ["strip_prefix", "add_prefix", "rename", "exclude", "include", "required", "shape"];
@@ -134,6 +135,9 @@ public static class RuleSetYaml
                     break;
                 case "match":
                     builder.Match(ReadMatch(file, value));
+                    break;
+                case "ambiguous":
+                    builder.Ambiguous(Choice(file, value, "ambiguous", ["error", "skip"]) == "error" ? AmbiguousPolicy.Error : AmbiguousPolicy.Skip);
                     break;
                 case "min_loaded":
                     builder.MinLoaded(Fraction(file, value));

@@ -42,6 +42,31 @@ public sealed class FallbackTests
     }
 
     [Fact]
+    public void An_ambiguous_target_fails_the_plan_naming_its_candidates()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("a.conv.weight", 4), F32("b.conv.weight", 4)], [F32("x.conv.weight", 4)], Suffix);
+
+        Assert.Equal(
+            [new PlanProblem("x.conv.weight", "x.conv.weight: ambiguous, 2 sources fit it equally ('a.conv.weight', 'b.conv.weight'); " +
+                "add a rename rule naming its source, or set ambiguous: skip.")],
+            plan.Problems.Where(p => p.Key is not null));
+        Errors.TransferPlanException e = Assert.Throws<Errors.TransferPlanException>(() => plan.EnsureValid());
+        Assert.Contains("x.conv.weight: ambiguous, 2 sources fit it equally", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ambiguous_skip_keeps_an_ambiguous_target_as_a_reported_entry()
+    {
+        RuleSet rules = RuleSet.Builder().Match(MatchStrategy.Suffix).Ambiguous(AmbiguousPolicy.Skip).MinLoaded(0).Build();
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("a.conv.weight", 4), F32("b.conv.weight", 4)], [F32("x.conv.weight", 4)], rules);
+
+        Assert.True(plan.IsValid);
+        Assert.Equal(("ambiguous", 2), (plan.Entries[0].Reason, plan.Entries[0].Candidates!.Count));
+    }
+
+    [Fact]
     public void Suffix_never_gives_one_source_to_two_targets()
     {
         TransferPlan plan = TransferPlanner.Plan(

@@ -96,10 +96,12 @@ public static class PlanArbitraries
             [], [MatchStrategy.Suffix], [MatchStrategy.Structural], [MatchStrategy.Suffix, MatchStrategy.Structural],
             [MatchStrategy.Structural, MatchStrategy.Suffix])
         from minLoaded in Gen.Elements<double?>(null, null, 0, 0.25, 0.9)
-        select Build(keyRules, targetRules, shapeError, dtypeError, match, minLoaded);
+        from ambiguous in Gen.Elements(AmbiguousPolicy.Error, AmbiguousPolicy.Skip)
+        select Build(keyRules, targetRules, shapeError, dtypeError, match, minLoaded, ambiguous);
 
     private static RuleSet Build(
-        IList<int> keyRules, IList<int> targetRules, bool shapeError, bool dtypeError, MatchStrategy[] match, double? minLoaded)
+        IList<int> keyRules, IList<int> targetRules, bool shapeError, bool dtypeError, MatchStrategy[] match, double? minLoaded,
+        AmbiguousPolicy ambiguous)
     {
         RuleSetBuilder rules = RuleSet.Builder();
         foreach (int rule in keyRules)
@@ -127,7 +129,8 @@ public static class PlanArbitraries
 
         rules.ShapeMismatch(shapeError ? ShapePolicy.Error : ShapePolicy.Skip)
             .DTypeMismatch(dtypeError ? DTypePolicy.Error : DTypePolicy.Cast)
-            .Match(match);
+            .Match(match)
+            .Ambiguous(ambiguous);
         if (minLoaded is double min)
         {
             rules.MinLoaded(min);

@@ -75,7 +75,7 @@ public sealed class PlannerProperties
         }
 
         reordered.ShapeMismatch(rules.ShapeMismatch).DTypeMismatch(rules.DTypeMismatch)
-            .Match(rules.Match);
+            .Match(rules.Match).Ambiguous(rules.Ambiguous);
         if (rules.MinLoaded is double min)
         {
             reordered.MinLoaded(min);
