@@ -15,7 +15,6 @@ internal static class PlanAssembler
         List<PlanProblem> problems = [];
         bool[] named = new bool[table.Source.Count];
         long loadedElements = 0, targetElements = 0;
-        int loaded = 0, partial = 0, skipped = 0, missing = 0;
 
         for (int t = 0; t < table.Target.Count; t++)
         {
@@ -29,18 +28,9 @@ internal static class PlanAssembler
                 named[table.Chosen[t]] = true;
             }
 
-            switch (entry.Status)
-            {
-                case EntryStatus.Loaded: loaded++; break;
-                case EntryStatus.Partial: partial++; break;
-                case EntryStatus.Skipped: skipped++; break;
-                default: missing++; break;
-            }
-
             CheckRequired(rules, entry, problems);
         }
 
-        int unused = 0;
         for (int s = 0; s < table.Source.Count; s++)
         {
             if (!named[s])
@@ -53,7 +43,6 @@ internal static class PlanAssembler
                     SourceShape = spec.Shape,
                     SourceDtype = spec.DType,
                 });
-                unused++;
             }
         }
 
@@ -84,7 +73,6 @@ internal static class PlanAssembler
             SourceName = sourceName,
             TargetName = targetName,
             Entries = entries,
-            Summary = new PlanSummary(loaded, partial, skipped, missing, unused, loadedElements, targetElements),
             Problems = problems,
         };
     }
@@ -105,7 +93,7 @@ internal static class PlanAssembler
             string[] names = rivals.Select(s => table.Source[s].Name).ToArray();
             problems.Add(new PlanProblem(target.Name, $"{target.Name}: {names.Length} sources resolve to it: " +
                 string.Join(", ", rivals.Select(s => $"'{table.Source[s].Name}' ({table.HowMapped[s]})")) + "."));
-            return (bare with { Status = EntryStatus.Skipped, Reason = "conflict", Candidates = names }, 0);
+            return (bare with { Status = EntryStatus.Skipped, Reason = EntryReason.Conflict, Candidates = names }, 0);
         }
 
         int chosen = table.Chosen[t];
@@ -119,14 +107,14 @@ internal static class PlanAssembler
                     problems.Add(new PlanProblem(target.Name, AmbiguousMessage(target.Name, candidates)));
                 }
 
-                return (bare with { Reason = "ambiguous", Candidates = candidates }, 0);
+                return (bare with { Reason = EntryReason.Ambiguous, Candidates = candidates }, 0);
             }
 
-            return (bare with { Reason = table.Excluded[t] ? "excluded" : "no_source" }, 0);
+            return (bare with { Reason = table.Excluded[t] ? EntryReason.Excluded : EntryReason.NoSource }, 0);
         }
 
         TensorSpec source = table.Source[chosen];
-        (EntryStatus status, string? reason, long elements) = JudgeMatch(table, t, source, target, problems);
+        (EntryStatus status, EntryReason? reason, long elements) = JudgeMatch(table, t, source, target, problems);
         PlanEntry matched = new()
         {
             Target = target.Name,
@@ -134,6 +122,7 @@ internal static class PlanAssembler
             Status = status,
             Reason = reason,
             Rule = table.MatchedBy[t],
+            RuleKind = table.KindOfMatch[t],
             Cast = status != EntryStatus.Skipped && source.DType != target.DType,
             SourceShape = source.Shape,
             TargetShape = target.Shape,
@@ -144,19 +133,19 @@ internal static class PlanAssembler
     }
 
     /// <summary>What becomes of a target that found its source: excluded, dtype policy, shape policy.</summary>
-    private static (EntryStatus Status, string? Reason, long LoadedElements) JudgeMatch(
+    private static (EntryStatus Status, EntryReason? Reason, long LoadedElements) JudgeMatch(
         MatchTable table, int t, TensorSpec source, TensorSpec target, List<PlanProblem> problems)
     {
         if (table.Excluded[t])
         {
-            return (EntryStatus.Skipped, "excluded", 0);
+            return (EntryStatus.Skipped, EntryReason.Excluded, 0);
         }
 
         if (source.DType != target.DType && table.Rules.DTypeMismatch == DTypePolicy.Error)
         {
             problems.Add(new PlanProblem(target.Name,
                 $"{target.Name}: dtype {source.DType} in the source but {target.DType} in the target (dtype_mismatch: error)."));
-            return (EntryStatus.Skipped, "dtype_mismatch", 0);
+            return (EntryStatus.Skipped, EntryReason.DTypeMismatch, 0);
         }
 
         if (source.SameShape(target))
@@ -182,7 +171,7 @@ internal static class PlanAssembler
             return (EntryStatus.Partial, null, overlap);
         }
 
-        return (EntryStatus.Skipped, "shape_mismatch", 0);
+        return (EntryStatus.Skipped, EntryReason.ShapeMismatch, 0);
     }
 
     private static string AmbiguousMessage(string target, string[] candidates)
@@ -227,7 +216,7 @@ internal static class PlanAssembler
         if (rules.Required.Any(r => r.Matches(entry.Target!)) && entry.Status is not (EntryStatus.Loaded or EntryStatus.Partial))
         {
             string status = entry.Status == EntryStatus.Skipped ? "skipped" : "missing";
-            problems.Add(new PlanProblem(entry.Target, $"{entry.Target}: required but {status} ({entry.Reason})."));
+            problems.Add(new PlanProblem(entry.Target, $"{entry.Target}: required but {status} ({Reports.ReportText.Reason(entry.Reason)})."));
         }
     }
 }

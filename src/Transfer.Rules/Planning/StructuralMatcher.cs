@@ -136,7 +136,7 @@ internal static class StructuralMatcher
             }
             else
             {
-                table.Take(t, s, "structural");
+                table.Take(t, s, RuleKind.Structural);
             }
         }
     }

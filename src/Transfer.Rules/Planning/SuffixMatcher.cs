@@ -76,7 +76,7 @@ internal static class SuffixMatcher
         {
             if (proposalsPerSource[s] == 1)
             {
-                table.Take(t, s, "suffix");
+                table.Take(t, s, RuleKind.Suffix);
             }
             else
             {

@@ -79,7 +79,7 @@ public static class PlanJsonReport
         WriteIf(json, "target", e.Target);
         WriteIf(json, "source", e.Source);
         json.WriteString("status", ReportText.Status(e.Status));
-        WriteIf(json, "reason", e.Reason);
+        WriteIf(json, "reason", ReportText.Reason(e.Reason));
         WriteIf(json, "rule", e.Rule);
         if (e.Candidates is not null)
         {

@@ -35,7 +35,7 @@ public static class PlanMarkdownReport
             md.Append("| ").Append(Code(e.Target))
                 .Append(" | ").Append(Code(e.Source))
                 .Append(" | ").Append(ReportText.Status(e.Status))
-                .Append(" | ").Append(Cell(e.Reason))
+                .Append(" | ").Append(Cell(ReportText.Reason(e.Reason)))
                 .Append(" | ").Append(Cell(e.Rule))
                 .Append(" | ").Append(ReportText.Shape(e.SourceShape))
                 .Append(" | ").Append(ReportText.Shape(e.TargetShape))

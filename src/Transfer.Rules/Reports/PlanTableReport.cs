@@ -63,7 +63,7 @@ public static class PlanTableReport
             Names(group.Select(e => e.Target).ToList()),
             Names(group.Select(e => e.Source).ToList()),
             first.Rule ?? string.Empty,
-            first.Reason ?? string.Empty,
+            ReportText.Reason(first.Reason) ?? string.Empty,
             ReportText.Detail(first),
         ];
     }

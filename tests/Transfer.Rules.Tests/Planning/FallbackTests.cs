@@ -36,7 +36,7 @@ public sealed class FallbackTests
 
         PlanEntry entry = plan.Entries[0];
         Assert.Equal(EntryStatus.Missing, entry.Status);
-        Assert.Equal("ambiguous", entry.Reason);
+        Assert.Equal(EntryReason.Ambiguous, entry.Reason);
         Assert.Equal(["a.conv.weight", "b.conv.weight"], entry.Candidates);
         Assert.Equal(2, plan.Summary.Unused);
     }
@@ -63,7 +63,7 @@ public sealed class FallbackTests
             [F32("a.conv.weight", 4), F32("b.conv.weight", 4)], [F32("x.conv.weight", 4)], rules);
 
         Assert.True(plan.IsValid);
-        Assert.Equal(("ambiguous", 2), (plan.Entries[0].Reason, plan.Entries[0].Candidates!.Count));
+        Assert.Equal((EntryReason.Ambiguous, 2), (plan.Entries[0].Reason, plan.Entries[0].Candidates!.Count));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class FallbackTests
         TransferPlan plan = TransferPlanner.Plan(
             [F32("conv.weight", 4)], [F32("x.conv.weight", 4), F32("y.conv.weight", 4)], Suffix);
 
-        Assert.All(plan.Entries.Take(2), e => Assert.Equal("ambiguous", e.Reason));
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal(EntryReason.Ambiguous, e.Reason));
         Assert.Equal(["conv.weight"], plan.Entries[0].Candidates);
     }
 
@@ -80,7 +80,7 @@ public sealed class FallbackTests
     public void Suffix_only_runs_when_asked()
     {
         TransferPlan plan = TransferPlanner.Plan([F32("a.conv.weight", 4)], [F32("x.conv.weight", 4)], RuleSet.Default);
-        Assert.Equal("no_source", plan.Entries[0].Reason);
+        Assert.Equal(EntryReason.NoSource, plan.Entries[0].Reason);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class FallbackTests
             [F32("b.weight", 3), F32("a.weight", 3), F32("c.weight", 7)], [F32("x.weight", 3), F32("y.weight", 7)], Structural);
 
         Assert.Equal(EntryStatus.Missing, plan.Entries[0].Status);
-        Assert.Equal("ambiguous", plan.Entries[0].Reason);
+        Assert.Equal(EntryReason.Ambiguous, plan.Entries[0].Reason);
         Assert.Equal(["a.weight", "b.weight"], plan.Entries[0].Candidates);
         Assert.Equal("c.weight", plan.Entries[1].Source);
     }
@@ -137,7 +137,7 @@ public sealed class FallbackTests
             [F32("bn1.weight", 4), F32("layer1.0.bn1.weight", 4)],
             Structural);
 
-        Assert.All(plan.Entries.Take(2), e => Assert.Equal(("ambiguous", null), (e.Reason, e.Source)));
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal((EntryReason.Ambiguous, null), (e.Reason, e.Source)));
         Assert.Equal(["backbone.layer1.0.bn.weight", "backbone.stem.bn.weight"], plan.Entries[0].Candidates);
     }
 
@@ -149,7 +149,7 @@ public sealed class FallbackTests
             [F32("a.weight", 4), F32("b.bias", 4)],
             Structural);
 
-        Assert.All(plan.Entries.Take(2), e => Assert.Equal("ambiguous", e.Reason));
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal(EntryReason.Ambiguous, e.Reason));
         Assert.Equal(["old.weight"], plan.Entries[0].Candidates);
     }
 
@@ -159,7 +159,7 @@ public sealed class FallbackTests
         TransferPlan plan = TransferPlanner.Plan(
             [new TensorSpec("old.weight", "float16", [4])], [F32("new.weight", 4)], Structural);
 
-        Assert.Equal(("no_source", null), (plan.Entries[0].Reason, plan.Entries[0].Source));
+        Assert.Equal((EntryReason.NoSource, null), (plan.Entries[0].Reason, plan.Entries[0].Source));
     }
 
     [Fact]

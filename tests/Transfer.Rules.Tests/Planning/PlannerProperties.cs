@@ -124,7 +124,7 @@ public sealed class PlannerProperties
         // About 80 of 400 plans pair structurally and 90 leave a tie; the bounds sit far below to never flake.
         Assert.Equal((true, true, true), (
             structural.Count(p => p.Entries.Any(e => e.Rule == "structural")) >= 30,
-            structural.Count(p => p.Entries.Any(e => e.Reason == "ambiguous")) >= 30,
+            structural.Count(p => p.Entries.Any(e => e.Reason == EntryReason.Ambiguous)) >= 30,
             cases.Count(c => !c.SourceOrder.SequenceEqual(Enumerable.Range(0, c.Source.Length))) >= 200));
     }
 
