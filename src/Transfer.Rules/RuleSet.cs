@@ -50,7 +50,10 @@ public sealed class RuleSet
     /// <summary>The match strategies in the order tried; always starts with <see cref="MatchStrategy.Name"/>.</summary>
     public IReadOnlyList<MatchStrategy> Match { get; }
 
-    /// <summary>The least fraction (0…1) of target elements that must load, or null for no minimum.</summary>
+    /// <summary>
+    /// The least fraction (0…1) of target elements that must load, or null when unset. Unset, a plan that loads
+    /// no tensor at all fails; an explicit 0 allows it.
+    /// </summary>
     public double? MinLoaded { get; }
 
     /// <summary>Whether a target a fallback could not decide for fails the plan (default) or is only reported.</summary>

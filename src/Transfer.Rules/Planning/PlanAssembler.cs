@@ -68,12 +68,20 @@ internal static class PlanAssembler
                 min)));
         }
 
+        int loading = entries.Count(e => e.Target is not null && e.Status is EntryStatus.Loaded or EntryStatus.Partial);
+        IReadOnlyList<RuleSuggestion> suggestions = loading * 2 < table.Target.Count ? RuleSuggester.Suggest(table, loading) : [];
+        if (loading == 0 && table.Target.Count > 0 && rules.MinLoaded is null)
+        {
+            problems.Add(new PlanProblem(null, NothingLoadsMessage(table.Target.Count, suggestions)));
+        }
+
         return new TransferPlan
         {
             SourceName = sourceName,
             TargetName = targetName,
             Entries = entries,
             Problems = problems,
+            Suggestions = suggestions,
         };
     }
 
@@ -172,6 +180,15 @@ internal static class PlanAssembler
         }
 
         return (EntryStatus.Skipped, EntryReason.ShapeMismatch, 0);
+    }
+
+    private static string NothingLoadsMessage(int targets, IReadOnlyList<RuleSuggestion> suggestions)
+    {
+        string head = $"nothing would load: none of the target's {targets} tensors gets a source";
+        string fix = suggestions.Count > 0
+            ? string.Join("; ", suggestions)
+            : "no prefix to strip or add, and no rename of a leading key component, would make them load; check that the source and target are the ones you mean";
+        return $"{head}; {fix}; set min_loaded: 0 if an empty load is intended.";
     }
 
     private static string AmbiguousMessage(string target, string[] candidates)

@@ -44,6 +44,12 @@ public sealed record TransferPlan
     /// </summary>
     public IReadOnlyList<PlanProblem> Problems { get; internal init; } = [];
 
+    /// <summary>
+    /// Rules that would make more of the target load, best first, when the plan loads less than half of the
+    /// target's tensors; empty otherwise. Reports print them, and so does the problem of a plan that loads nothing.
+    /// </summary>
+    public IReadOnlyList<RuleSuggestion> Suggestions { get; internal init; } = [];
+
     /// <summary>True when the plan has no <see cref="Problems"/> and may be applied.</summary>
     public bool IsValid => Problems.Count == 0;
 

@@ -9,7 +9,8 @@ namespace Transfer.Rules.Reports;
 /// The plan as JSON, the machine-readable contract: <c>source</c>, <c>target</c>, <c>summary</c> (loaded,
 /// partial, skipped, missing, unused, loadedElements, targetElements), <c>entries</c> (target, source,
 /// status, reason, rule, candidates, cast, sourceShape, targetShape, sourceDtype, targetDtype; absent fields
-/// omitted, statuses lowercase), and <c>problems</c> (messages) only when the plan has any. Two-space
+/// omitted, statuses lowercase), <c>problems</c> (messages) only when the plan has any, and <c>suggestions</c> (rule, loads, targets) only
+/// when the plan loads less than half of the target. Two-space
 /// indentation, <c>\n</c> newlines, shapes on one line, a final newline: byte-for-byte deterministic.
 /// </summary>
 public static class PlanJsonReport
@@ -48,6 +49,21 @@ public static class PlanJsonReport
                 foreach (PlanProblem problem in plan.Problems)
                 {
                     json.WriteStringValue(problem.Message);
+                }
+
+                json.WriteEndArray();
+            }
+
+            if (plan.Suggestions.Count > 0)
+            {
+                json.WriteStartArray("suggestions");
+                foreach (RuleSuggestion suggestion in plan.Suggestions)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("rule", suggestion.Rule);
+                    json.WriteNumber("loads", suggestion.Loads);
+                    json.WriteNumber("targets", suggestion.Targets);
+                    json.WriteEndObject();
                 }
 
                 json.WriteEndArray();

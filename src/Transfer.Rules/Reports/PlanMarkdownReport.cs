@@ -28,6 +28,17 @@ public static class PlanMarkdownReport
             md.Append('\n');
         }
 
+        if (plan.Suggestions.Count > 0)
+        {
+            md.Append("**Suggested rules:**\n\n");
+            foreach (RuleSuggestion suggestion in plan.Suggestions)
+            {
+                md.Append("- ").Append(Cell(suggestion.ToString())).Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
         md.Append("| Target | Source | Status | Reason | Rule | Source shape | Target shape | Dtype | Detail |\n");
         md.Append("|---|---|---|---|---|---|---|---|---|\n");
         foreach (PlanEntry e in plan.Entries)

@@ -29,6 +29,11 @@ public static class PlanTableReport
             }
         }
 
+        foreach (RuleSuggestion suggestion in plan.Suggestions)
+        {
+            text.Append(suggestion).Append('\n');
+        }
+
         text.Append('\n');
         List<string[]> rows = [Header, .. Group(plan.Entries).Select(Row)];
         int[] widths = new int[Header.Length];

@@ -20,7 +20,7 @@ namespace Transfer.Rules.Yaml;
 /// shape_mismatch: skip   # skip | error
 /// dtype_mismatch: cast   # cast | error
 /// match: suffix          # name | suffix | structural, or a list of them, tried after name
-/// min_loaded: 0.5        # fraction of target elements that must load
+/// min_loaded: 0.5        # fraction of target elements that must load; 0 allows a plan that loads nothing
 /// ambiguous: error       # error | skip: a target a fallback cannot decide for fails the plan, or is only reported
 /// include: ...           # include, exclude and required may also sit at the top level
 /// </code>

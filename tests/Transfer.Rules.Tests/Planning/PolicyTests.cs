@@ -144,7 +144,7 @@ public sealed class PolicyTests
     [Fact]
     public void Dtype_mismatch_error_refuses_and_fails_naming_both_dtypes()
     {
-        RuleSet rules = RuleSet.Builder().DTypeMismatch(DTypePolicy.Error).Build();
+        RuleSet rules = RuleSet.Builder().DTypeMismatch(DTypePolicy.Error).MinLoaded(0).Build();
         TransferPlan plan = TransferPlanner.Plan(
             [new TensorSpec("w", "float16", [3])], [new TensorSpec("w", "float32", [3])], rules, "a", "b");
 
@@ -159,7 +159,7 @@ public sealed class PolicyTests
     [Fact]
     public void Two_sources_resolving_to_one_target_fail_naming_both()
     {
-        RuleSet rules = RuleSet.Builder().StripPrefix("module.").Build();
+        RuleSet rules = RuleSet.Builder().StripPrefix("module.").MinLoaded(0).Build();
         TransferPlan plan = TransferPlanner.Plan(
             [F32("module.fc.weight", 2), F32("fc.weight", 2)], [F32("fc.weight", 2)], rules);
 
@@ -209,7 +209,7 @@ public sealed class PolicyTests
     {
         TensorSpec[] source = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 2)).ToArray();
         TensorSpec[] target = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 3)).ToArray();
-        TransferPlan plan = TransferPlanner.Plan(source, target, RuleSet.Builder().ShapeMismatch(ShapePolicy.Error).Build(), "s", "t");
+        TransferPlan plan = TransferPlanner.Plan(source, target, RuleSet.Builder().ShapeMismatch(ShapePolicy.Error).MinLoaded(0).Build(), "s", "t");
 
         string message = Assert.Throws<TransferPlanException>(() => plan.EnsureValid()).Message;
         Assert.StartsWith("The plan from s to t fails with 25 problems: w0: shape [2] in the source but [3] in the target (shape_mismatch: error); w1:", message);

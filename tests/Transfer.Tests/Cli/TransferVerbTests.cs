@@ -68,6 +68,22 @@ public sealed class TransferVerbTests
     }
 
     [Fact]
+    public void A_data_parallel_checkpoint_planned_without_rules_exits_1_and_suggests_strip_prefix_module()
+    {
+        string source = Fixture.Path_("module_prefixed.pt");
+        (int code, string output, string errors) = Plan(source, "LeNet5");
+
+        Assert.Equal(1, code);
+        Assert.Contains("suggested: strip_prefix: 'module.'  (loads 10 of 10)\n", output);
+        Assert.Equal(
+            $"error: The plan from {source} to LeNet5 fails: nothing would load: none of the target's 10 tensors gets a source; " +
+            "suggested: strip_prefix: 'module.'  (loads 10 of 10); set min_loaded: 0 if an empty load is intended.\n",
+            errors);
+        Assert.Contains("\"rule\": \"strip_prefix: 'module.'\"", Plan(source, "LeNet5", format: "json").Out);
+        Assert.Equal(0, Plan(source, "LeNet5", Rules("min_loaded: 0\n")).Code);
+    }
+
+    [Fact]
     public void A_wrapper_prefix_that_matches_nothing_fails_min_loaded()
     {
         (int code, _, string errors) = Plan(Fixture.Path_("module_prefixed.pt"), "LeNet6", Rules("min_loaded: 0.5\n"));
