@@ -84,6 +84,41 @@ public sealed class TransferVerbTests
     }
 
     [Fact]
+    public void Plan_check_exits_0_when_the_plan_matches_the_saved_report_and_1_with_a_diff_when_it_does_not()
+    {
+        string saved = Path.Combine(Fixture.TempFolder(), "plan.json");
+        File.WriteAllText(saved, Plan(LeNet5, "LeNet6", format: "json").Out);
+
+        (int same, string sameOut, string sameErr) = Check(LeNet5, "LeNet6", null, saved);
+        (int code, string output, string errors) = Check(LeNet5, "LeNet6", Rules("exclude: 'conv.0.*'\n"), saved);
+
+        Assert.Equal((0, $"The plan matches {saved} (12 entries).\n", ""), (same, sameOut, sameErr));
+        Assert.Equal(1, code);
+        Assert.Equal(
+            "conv.0.weight: status loaded -> skipped, reason - -> excluded\nconv.0.bias: status loaded -> skipped, reason - -> excluded\n",
+            output);
+        Assert.Equal($"error: The plan from {LeNet5} to LeNet6 differs from {saved} in 2 entries, listed above.\n", errors);
+    }
+
+    [Fact]
+    public void Plan_check_against_a_file_that_is_not_a_report_exits_2()
+    {
+        (int code, _, string errors) = Check(LeNet5, "LeNet6", null, Rules("entries: 3\n"));
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains("rules.yaml: not a plan report: not valid JSON", errors);
+    }
+
+    private static (int Code, string Out, string Err) Check(string source, string target, string? rules, string saved)
+    {
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, "table", stdout, stderr, saved), stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
     public void A_wrapper_prefix_that_matches_nothing_fails_min_loaded()
     {
         (int code, _, string errors) = Plan(Fixture.Path_("module_prefixed.pt"), "LeNet6", Rules("min_loaded: 0.5\n"));
