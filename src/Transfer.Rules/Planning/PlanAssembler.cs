@@ -225,7 +225,8 @@ internal static class PlanAssembler
             return table.TargetIndex.ContainsKey(pattern);
         }
 
-        return table.Target.Any(t => Glob.IsMatch(pattern, t.Name));
+        Glob glob = new(pattern);
+        return table.Target.Any(t => glob.IsMatch(t.Name));
     }
 
     private static void CheckRequired(RuleSet rules, PlanEntry entry, List<PlanProblem> problems)
