@@ -7,7 +7,7 @@ namespace Transfer.Rules;
 internal sealed class GlobSet
 {
     private readonly HashSet<string> _literals = new(StringComparer.Ordinal);
-    private readonly List<string> _wildcards = [];
+    private readonly List<Glob> _wildcards = [];
 
     public GlobSet(IEnumerable<string> patterns)
     {
@@ -19,7 +19,7 @@ internal sealed class GlobSet
             }
             else
             {
-                _wildcards.Add(pattern);
+                _wildcards.Add(new Glob(pattern));
             }
         }
     }
@@ -31,9 +31,9 @@ internal sealed class GlobSet
             return true;
         }
 
-        foreach (string pattern in _wildcards)
+        foreach (Glob glob in _wildcards)
         {
-            if (Glob.IsMatch(pattern, key))
+            if (glob.IsMatch(key))
             {
                 return true;
             }
@@ -42,7 +42,10 @@ internal sealed class GlobSet
         return false;
     }
 
-    /// <summary>Checks patterns for a caller: non-empty text.</summary>
+    /// <summary>The longest glob a rule may have; matching costs up to name length × pattern length / 64.</summary>
+    public const int MaxPatternLength = 4096;
+
+    /// <summary>Checks patterns for a caller: non-empty text of at most <see cref="MaxPatternLength"/> characters.</summary>
     public static IReadOnlyList<string> Check(string kind, IReadOnlyList<string>? patterns)
     {
         if (patterns is null || patterns.Count == 0)
@@ -55,6 +58,12 @@ internal sealed class GlobSet
             if (string.IsNullOrEmpty(pattern))
             {
                 throw new Errors.RuleConfigException($"{kind} has an empty pattern; write a key or a glob such as 'fc.*'.");
+            }
+
+            if (pattern.Length > MaxPatternLength)
+            {
+                throw new Errors.RuleConfigException(
+                    $"{kind} has a pattern of {pattern.Length} characters; a key or glob may have at most {MaxPatternLength}.");
             }
         }
 

@@ -16,8 +16,11 @@ public enum MatchStrategy
     Suffix,
 
     /// <summary>
-    /// Remaining targets and sources of one shape are paired in order when their counts agree: a renamed
-    /// container (<c>moon.0 … moon.11</c> → <c>conv.*</c>/<c>fc.*</c>) lines up by shape.
+    /// Remaining targets and sources are grouped by shape, dtype and leaf name (<c>weight</c>,
+    /// <c>running_mean</c>); a group pairs when it holds one of each, or as many of each whose modules differ
+    /// only by their numbers (<c>moon.0 … moon.11</c> → <c>conv.0 …</c>), paired in number order. A renamed
+    /// container lines up; anything else, or a module split across two, stays <c>ambiguous</c>. Never depends on
+    /// the order a file lists its keys.
     /// </summary>
     Structural,
 }

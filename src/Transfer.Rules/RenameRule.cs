@@ -12,6 +12,9 @@ namespace Transfer.Rules;
 /// </summary>
 public sealed record RenameRule : IKeyRule
 {
+    /// <summary>The longest key a rename may produce (or the key's own length, when longer).</summary>
+    public const int MaxKeyLength = 4096;
+
     /// <summary>How long one match may run before the rule is reported as too slow.</summary>
     public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
@@ -55,14 +58,32 @@ public sealed record RenameRule : IKeyRule
             return key;
         }
 
+        // Keys may not grow past MaxKeyLength (or their own length, when already longer): a replacement such as
+        // '$1$1' or '$_' applied rule after rule would otherwise double keys until memory runs out. The length is
+        // counted match by match, so an oversized key is refused before it is built.
+        int limit = Math.Max(MaxKeyLength, key.Length);
+        long length = 0;
+        int copiedUpTo = 0;
         try
         {
-            return _regex.Replace(key, To);
+            string mapped = _regex.Replace(key, match =>
+            {
+                string replacement = match.Result(To);
+                length += match.Index - copiedUpTo + replacement.Length;
+                copiedUpTo = match.Index + match.Length;
+                return length > limit ? throw new KeyTooLongException() : replacement;
+            });
+            return mapped.Length > limit ? throw new KeyTooLongException() : mapped;
         }
         catch (RegexMatchTimeoutException)
         {
             throw new RuleConfigException(
-                $"{Describe()} ran longer than {MatchTimeout.TotalSeconds:0} s on key '{key}'; simplify the regex.");
+                $"{Describe()} ran longer than {MatchTimeout.TotalSeconds:0} s on key '{Excerpt(key)}'; simplify the regex.");
+        }
+        catch (KeyTooLongException)
+        {
+            throw new RuleConfigException(
+                $"{Describe()} makes key '{Excerpt(key)}' longer than {limit} characters; a rename must not grow keys without bound.");
         }
     }
 
@@ -74,6 +95,23 @@ public sealed record RenameRule : IKeyRule
 
     /// <inheritdoc />
     public string Describe() => $"rename '{From}' -> '{To}'";
+
+    /// <summary>Stops a rename whose output outgrew its limit, from inside the regex's replacement callback.</summary>
+    private sealed class KeyTooLongException : Exception
+    {
+    }
+
+    /// <summary>The start of a key for a one-line message: control characters escaped, at most 80 characters.</summary>
+    private static string Excerpt(string key)
+    {
+        StringBuilder text = new();
+        foreach (char c in key.Length > 80 ? key[..80] : key)
+        {
+            text.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+
+        return key.Length > 80 ? text + "…" : text.ToString();
+    }
 
     private static string FirstLine(string message)
     {

@@ -17,8 +17,10 @@ public sealed class RuleSet
         DTypePolicy dtypeMismatch,
         IReadOnlyList<MatchStrategy> match,
         double? minLoaded,
+        AmbiguousPolicy ambiguous = AmbiguousPolicy.Error,
         long? seed = null)
     {
+        Ambiguous = ambiguous;
         Rules = rules;
         ShapeMismatch = shapeMismatch;
         DTypeMismatch = dtypeMismatch;
@@ -51,8 +53,14 @@ public sealed class RuleSet
     /// <summary>The match strategies in the order tried; always starts with <see cref="MatchStrategy.Name"/>.</summary>
     public IReadOnlyList<MatchStrategy> Match { get; }
 
-    /// <summary>The least fraction (0…1) of target elements that must load, or null for no minimum.</summary>
+    /// <summary>
+    /// The least fraction (0…1) of target elements that must load, or null when unset. Unset, a plan that loads
+    /// no tensor at all fails; an explicit 0 allows it.
+    /// </summary>
     public double? MinLoaded { get; }
+
+    /// <summary>Whether a target a fallback could not decide for fails the plan (default) or is only reported.</summary>
+    public AmbiguousPolicy Ambiguous { get; }
 
     /// <summary>
     /// The seed random init policies draw from (<c>seed:</c> in YAML, <c>--seed</c> on the CLI), or null for
@@ -78,7 +86,7 @@ public sealed class RuleSet
     public RuleSet WithSeed(long seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(seed);
-        return new RuleSet(Rules, ShapeMismatch, DTypeMismatch, Match, MinLoaded, seed);
+        return new RuleSet(Rules, ShapeMismatch, DTypeMismatch, Match, MinLoaded, Ambiguous, seed);
     }
 
     /// <summary>The rule set as a few lines a report can print.</summary>
@@ -91,6 +99,11 @@ public sealed class RuleSet
         if (MinLoaded is double min)
         {
             parts.Add("min_loaded " + min.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Ambiguous == AmbiguousPolicy.Skip)
+        {
+            parts.Add("ambiguous skip");
         }
 
         if (Seed is long seed)

@@ -19,6 +19,7 @@ public sealed class RuleSetBuilder
     private List<MatchStrategy> _match = [MatchStrategy.Name];
     private double? _minLoaded;
     private long? _seed;
+    private AmbiguousPolicy _ambiguous = AmbiguousPolicy.Error;
     private bool _built;
 
     internal RuleSetBuilder()
@@ -144,6 +145,25 @@ public sealed class RuleSetBuilder
         return this;
     }
 
+    /// <summary>
+    /// Whether a target that a fallback found several equally good sources for fails the plan
+    /// (<see cref="AmbiguousPolicy.Error"/>, the default) or stays a reported, unloaded entry.
+    /// </summary>
+    public RuleSetBuilder Ambiguous(AmbiguousPolicy policy)
+    {
+        ThrowIfBuilt();
+        if (Enum.IsDefined(policy))
+        {
+            _ambiguous = policy;
+        }
+        else
+        {
+            _problems.Add($"ambiguous must be error or skip, not {(int)policy}.");
+        }
+
+        return this;
+    }
+
     /// <summary>Fails the plan when less than <paramref name="fraction"/> (0…1) of the target's elements load.</summary>
     public RuleSetBuilder MinLoaded(double fraction)
     {
@@ -176,7 +196,7 @@ public sealed class RuleSetBuilder
                 $"{_problems.Count} problems in the rules: " + string.Join(" ", _problems.Select((p, i) => $"({i + 1}) {p}")));
         }
 
-        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded, _seed);
+        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded, _ambiguous, _seed);
     }
 
     private RuleSetBuilder Add(Func<IRule> make, [CallerMemberName] string method = "")

@@ -48,6 +48,20 @@ public sealed partial class ReadmeSampleTests
         Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 1), ReadmeLines(1));
     }
 
+    [Fact]
+    public void The_readme_check_sample_is_this_code_and_it_passes()
+    {
+        string folder = Fixture.TempFolder();
+        using torch.nn.Module five = ModelRegistry.Create("LeNet5");
+        using torch.nn.Module six = ModelRegistry.Create("LeNet6");
+        TransferPlan plan = TransferPlanner.Plan(ModelSpecs.Of(five), ModelSpecs.Of(six), RuleSet.Default);
+        File.WriteAllText(Path.Combine(folder, "plan.expected.json"), PlanJsonReport.Render(plan));
+
+        RunIn(folder, () => CheckSample(plan));
+
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 2), ReadmeLines(2));
+    }
+
     private static (TransferPlan, FreezeReport) Sample()
     {
         // README sample begins
@@ -74,6 +88,15 @@ public sealed partial class ReadmeSampleTests
         Console.WriteLine($"{run.Plan.Summary.Loaded} loaded, val_acc {run.Training.History[^1].ValAcc:F4}");
         // README sample ends
         return run;
+    }
+
+    private static PlanComparisonResult CheckSample(TransferPlan plan)
+    {
+        // README sample begins
+        PlanComparisonResult result = PlanComparison.Compare(plan, File.ReadAllText("plan.expected.json"));
+        Assert.True(result.AreEqual, result.ToString());          // lists status, source, reason, rule, shapes per entry
+        // README sample ends
+        return result;
     }
 
     /// <summary>Runs a sample with <paramref name="folder"/> as the current folder, capturing what it prints.</summary>

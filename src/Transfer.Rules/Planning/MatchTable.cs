@@ -8,6 +8,9 @@ internal sealed class MatchTable
 {
     public const int None = -1;
 
+    /// <summary>How an entry matched by its own name says so.</summary>
+    private const string ByName = "name";
+
     public MatchTable(IReadOnlyList<TensorSpec> source, IReadOnlyList<TensorSpec> target, RuleSet rules)
     {
         Source = source;
@@ -41,6 +44,7 @@ internal sealed class MatchTable
         Chosen = new int[target.Count];
         Array.Fill(Chosen, None);
         MatchedBy = new string?[target.Count];
+        KindOfMatch = new RuleKind[target.Count];
         SourceTaken = new bool[source.Count];
         Excluded = new bool[target.Count];
         for (int t = 0; t < target.Count; t++)
@@ -66,8 +70,11 @@ internal sealed class MatchTable
     /// <summary>The source index each target took, or <see cref="None"/>.</summary>
     public int[] Chosen { get; }
 
-    /// <summary>The strategy or rule that set <see cref="Chosen"/>.</summary>
+    /// <summary>The strategy or rule that set <see cref="Chosen"/>, as reports print it.</summary>
     public string?[] MatchedBy { get; }
+
+    /// <summary>The kind of rule that set <see cref="Chosen"/>.</summary>
+    public RuleKind[] KindOfMatch { get; }
 
     /// <summary>Sources no fallback may take: chosen by a target or part of a conflict.</summary>
     public bool[] SourceTaken { get; }
@@ -97,6 +104,7 @@ internal sealed class MatchTable
             {
                 Chosen[t] = s;
                 MatchedBy[t] = HowMapped[s];
+                KindOfMatch[t] = ReferenceEquals(HowMapped[s], ByName) ? RuleKind.Name : RuleKind.KeyRules;
             }
             else
             {
@@ -113,10 +121,11 @@ internal sealed class MatchTable
         }
     }
 
-    public void Take(int t, int s, string strategy)
+    public void Take(int t, int s, RuleKind kind)
     {
         Chosen[t] = s;
-        MatchedBy[t] = strategy;
+        MatchedBy[t] = kind == RuleKind.Suffix ? "suffix" : "structural";
+        KindOfMatch[t] = kind;
         SourceTaken[s] = true;
     }
 
@@ -152,7 +161,7 @@ internal sealed class MatchTable
             }
         }
 
-        return (key, how ?? "name");
+        return (key, how ?? ByName);
     }
 
     private static bool IsExcluded(string key, RuleSet rules)

@@ -15,7 +15,6 @@ internal static class PlanAssembler
         List<PlanProblem> problems = [];
         bool[] named = new bool[table.Source.Count];
         long loadedElements = 0, targetElements = 0;
-        int loaded = 0, partial = 0, skipped = 0, missing = 0;
 
         for (int t = 0; t < table.Target.Count; t++)
         {
@@ -34,18 +33,9 @@ internal static class PlanAssembler
                 named[table.Chosen[t]] = true;
             }
 
-            switch (entry.Status)
-            {
-                case EntryStatus.Loaded: loaded++; break;
-                case EntryStatus.Partial: partial++; break;
-                case EntryStatus.Skipped: skipped++; break;
-                default: missing++; break;
-            }
-
             CheckRequired(rules, entry, problems);
         }
 
-        int unused = 0;
         for (int s = 0; s < table.Source.Count; s++)
         {
             if (!named[s])
@@ -58,7 +48,6 @@ internal static class PlanAssembler
                     SourceShape = spec.Shape,
                     SourceDtype = spec.DType,
                 });
-                unused++;
             }
         }
 
@@ -84,14 +73,21 @@ internal static class PlanAssembler
                 min)));
         }
 
+        int loading = entries.Count(e => e.Target is not null && e.Status is EntryStatus.Loaded or EntryStatus.Partial);
+        IReadOnlyList<RuleSuggestion> suggestions = loading * 2 < table.Target.Count ? RuleSuggester.Suggest(table, loading) : [];
+        if (loading == 0 && table.Target.Count > 0 && rules.MinLoaded is null)
+        {
+            problems.Add(new PlanProblem(null, NothingLoadsMessage(table.Target.Count, suggestions)));
+        }
+
         return new TransferPlan
         {
             SourceName = sourceName,
             TargetName = targetName,
             Entries = entries,
-            Summary = new PlanSummary(loaded, partial, skipped, missing, unused, loadedElements, targetElements),
             Problems = problems,
             Seed = rules.Seed ?? 0,
+            Suggestions = suggestions,
         };
     }
 
@@ -111,7 +107,7 @@ internal static class PlanAssembler
             string[] names = rivals.Select(s => table.Source[s].Name).ToArray();
             problems.Add(new PlanProblem(target.Name, $"{target.Name}: {names.Length} sources resolve to it: " +
                 string.Join(", ", rivals.Select(s => $"'{table.Source[s].Name}' ({table.HowMapped[s]})")) + "."));
-            return (bare with { Status = EntryStatus.Skipped, Reason = "conflict", Candidates = names }, 0);
+            return (bare with { Status = EntryStatus.Skipped, Reason = EntryReason.Conflict, Candidates = names }, 0);
         }
 
         int chosen = table.Chosen[t];
@@ -119,14 +115,20 @@ internal static class PlanAssembler
         {
             if (table.Ambiguous.TryGetValue(t, out List<int>? tied))
             {
-                return (bare with { Reason = "ambiguous", Candidates = tied.Select(s => table.Source[s].Name).ToArray() }, 0);
+                string[] candidates = tied.Select(s => table.Source[s].Name).ToArray();
+                if (table.Rules.Ambiguous == AmbiguousPolicy.Error)
+                {
+                    problems.Add(new PlanProblem(target.Name, AmbiguousMessage(target.Name, candidates)));
+                }
+
+                return (bare with { Reason = EntryReason.Ambiguous, Candidates = candidates }, 0);
             }
 
-            return (bare with { Reason = table.Excluded[t] ? "excluded" : "no_source" }, 0);
+            return (bare with { Reason = table.Excluded[t] ? EntryReason.Excluded : EntryReason.NoSource }, 0);
         }
 
         TensorSpec source = table.Source[chosen];
-        (EntryStatus status, string? reason, long elements, ShapePolicy? policy) = JudgeMatch(table, t, source, target, problems);
+        (EntryStatus status, EntryReason? reason, long elements, ShapePolicy? policy) = JudgeMatch(table, t, source, target, problems);
         PlanEntry matched = new()
         {
             Target = target.Name,
@@ -135,6 +137,7 @@ internal static class PlanAssembler
             Reason = reason,
             Rule = table.MatchedBy[t],
             Policy = policy,
+            RuleKind = table.KindOfMatch[t],
             Cast = status != EntryStatus.Skipped && source.DType != target.DType,
             SourceShape = source.Shape,
             TargetShape = target.Shape,
@@ -145,19 +148,19 @@ internal static class PlanAssembler
     }
 
     /// <summary>What becomes of a target that found its source: excluded, dtype policy, shape policy.</summary>
-    private static (EntryStatus Status, string? Reason, long LoadedElements, ShapePolicy? Policy) JudgeMatch(
+    private static (EntryStatus Status, EntryReason? Reason, long LoadedElements, ShapePolicy? Policy) JudgeMatch(
         MatchTable table, int t, TensorSpec source, TensorSpec target, List<PlanProblem> problems)
     {
         if (table.Excluded[t])
         {
-            return (EntryStatus.Skipped, "excluded", 0, null);
+            return (EntryStatus.Skipped, EntryReason.Excluded, 0, null);
         }
 
         if (source.DType != target.DType && table.Rules.DTypeMismatch == DTypePolicy.Error)
         {
             problems.Add(new PlanProblem(target.Name,
                 $"{target.Name}: dtype {source.DType} in the source but {target.DType} in the target (dtype_mismatch: error)."));
-            return (EntryStatus.Skipped, "dtype_mismatch", 0, null);
+            return (EntryStatus.Skipped, EntryReason.DTypeMismatch, 0, null);
         }
 
         if (source.SameShape(target))
@@ -193,7 +196,30 @@ internal static class PlanAssembler
             return (EntryStatus.Partial, null, overlap, policy);
         }
 
-        return (EntryStatus.Skipped, "shape_mismatch", 0, null);
+        return (EntryStatus.Skipped, EntryReason.ShapeMismatch, 0, null);
+    }
+
+    private static string NothingLoadsMessage(int targets, IReadOnlyList<RuleSuggestion> suggestions)
+    {
+        string head = $"nothing would load: none of the target's {targets} tensors gets a source";
+        string fix = suggestions.Count > 0
+            ? string.Join("; ", suggestions)
+            : "no prefix to strip or add, and no rename of a leading key component, would make them load; check that the source and target are the ones you mean";
+        return $"{head}; {fix}; set min_loaded: 0 if an empty load is intended.";
+    }
+
+    private static string AmbiguousMessage(string target, string[] candidates)
+    {
+        const int Shown = 5;
+        string listed = string.Join(", ", candidates.Take(Shown).Select(c => $"'{c}'"));
+        if (candidates.Length > Shown)
+        {
+            listed += $" and {candidates.Length - Shown} more";
+        }
+
+        string count = candidates.Length == 1 ? "its only candidate " + listed + " is as good a fit for another target"
+            : $"{candidates.Length} sources fit it equally ({listed})";
+        return $"{target}: ambiguous, {count}; add a rename rule naming its source, or set ambiguous: skip.";
     }
 
     private static ShapePolicy PolicyFor(RuleSet rules, string key)
@@ -216,7 +242,8 @@ internal static class PlanAssembler
             return table.TargetIndex.ContainsKey(pattern);
         }
 
-        return table.Target.Any(t => Glob.IsMatch(pattern, t.Name));
+        Glob glob = new(pattern);
+        return table.Target.Any(t => glob.IsMatch(t.Name));
     }
 
     private static void CheckRequired(RuleSet rules, PlanEntry entry, List<PlanProblem> problems)
@@ -224,7 +251,7 @@ internal static class PlanAssembler
         if (rules.Required.Any(r => r.Matches(entry.Target!)) && entry.Status is not (EntryStatus.Loaded or EntryStatus.Partial))
         {
             string status = entry.Status == EntryStatus.Skipped ? "skipped" : "missing";
-            problems.Add(new PlanProblem(entry.Target, $"{entry.Target}: required but {status} ({entry.Reason})."));
+            problems.Add(new PlanProblem(entry.Target, $"{entry.Target}: required but {status} ({Reports.ReportText.Reason(entry.Reason)})."));
         }
     }
 }

@@ -3,38 +3,24 @@ namespace Transfer.Rules.Planning;
 /// <summary>
 /// The <c>suffix</c> fallback, detectron2-style: an open target takes the unique free source of the same
 /// shape whose renamed key shares the longest dotted suffix with it (at least the last component). Ties, and
-/// one source being the best for two targets, leave the targets <c>ambiguous</c> instead of guessing. Linear:
-/// every dotted suffix of every free source key, prefixed by its shape,
-/// goes into one dictionary.
+/// one source being the best for two targets, leave the targets <c>ambiguous</c> instead of guessing. Linear
+/// in the total length of the keys: free sources go into a <see cref="SuffixTree"/> keyed by shape, and each
+/// target walks it once.
 /// </summary>
 internal static class SuffixMatcher
 {
     public static void Run(MatchTable table)
     {
-        Dictionary<string, List<int>> bySuffix = new(StringComparer.Ordinal);
+        SuffixTree tree = new();
         for (int s = 0; s < table.Source.Count; s++)
         {
-            if (table.SourceTaken[s])
+            if (!table.SourceTaken[s])
             {
-                continue;
-            }
-
-            string key = table.MappedKey[s];
-            string shape = ShapeKey(table.Source[s]);
-            for (int start = 0; start >= 0; start = NextComponent(key, start))
-            {
-                string suffix = shape + key[start..];
-                if (!bySuffix.TryGetValue(suffix, out List<int>? list))
-                {
-                    list = [];
-                    bySuffix[suffix] = list;
-                }
-
-                list.Add(s);
+                tree.Add(ShapeKey(table.Source[s]), table.MappedKey[s], s);
             }
         }
 
-        if (bySuffix.Count == 0)
+        if (tree.IsEmpty)
         {
             return;
         }
@@ -48,27 +34,15 @@ internal static class SuffixMatcher
                 continue;
             }
 
-            string key = table.Target[t].Name;
-            string shape = ShapeKey(table.Target[t]);
-            for (int start = 0; start >= 0; start = NextComponent(key, start))
+            List<int> fitting = tree.LongestSuffixMatches(ShapeKey(table.Target[t]), table.Target[t].Name);
+            if (fitting.Count == 1)
             {
-                if (!bySuffix.TryGetValue(shape + key[start..], out List<int>? fitting))
-                {
-                    continue;
-                }
-
-                if (fitting.Count == 1)
-                {
-                    proposal[t] = fitting[0];
-                    proposalsPerSource[fitting[0]] = proposalsPerSource.GetValueOrDefault(fitting[0]) + 1;
-                    break;
-                }
-
-                if (fitting.Count > 1)
-                {
-                    table.Ambiguous[t] = fitting;
-                    break;
-                }
+                proposal[t] = fitting[0];
+                proposalsPerSource[fitting[0]] = proposalsPerSource.GetValueOrDefault(fitting[0]) + 1;
+            }
+            else if (fitting.Count > 1)
+            {
+                table.Ambiguous[t] = fitting;
             }
         }
 
@@ -76,7 +50,7 @@ internal static class SuffixMatcher
         {
             if (proposalsPerSource[s] == 1)
             {
-                table.Take(t, s, "suffix");
+                table.Take(t, s, RuleKind.Suffix);
             }
             else
             {
@@ -85,13 +59,5 @@ internal static class SuffixMatcher
         }
     }
 
-    /// <summary>Suffixes are keyed with the shape in front, so only same-shape sources are ever compared.</summary>
-    private static string ShapeKey(TensorSpec spec) => "[" + string.Join(',', spec.Shape) + "]";
-
-    /// <summary>The start of the next shorter dotted suffix, or -1 after the last component.</summary>
-    private static int NextComponent(string key, int start)
-    {
-        int dot = key.IndexOf('.', start);
-        return dot < 0 ? -1 : dot + 1;
-    }
+    private static string ShapeKey(TensorSpec spec) => string.Join(',', spec.Shape);
 }

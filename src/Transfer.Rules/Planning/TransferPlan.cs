@@ -11,29 +11,50 @@ namespace Transfer.Rules.Planning;
 /// </summary>
 public sealed record TransferPlan
 {
+    private readonly IReadOnlyList<PlanEntry> _entries = [];
+
+    internal TransferPlan()
+    {
+    }
+
     /// <summary>A label for the source (usually its file path).</summary>
-    public required string SourceName { get; init; }
+    public string SourceName { get; internal init; } = "source";
 
     /// <summary>A label for the target (a file path or a model name).</summary>
-    public required string TargetName { get; init; }
+    public string TargetName { get; internal init; } = "target";
 
     /// <summary>The entries, targets first in target order, then unused sources in source order.</summary>
-    public required IReadOnlyList<PlanEntry> Entries { get; init; }
+    public IReadOnlyList<PlanEntry> Entries
+    {
+        get => _entries;
+        internal init
+        {
+            Summary = PlanInvariants.Check(value);
+            _entries = value;
+        }
+    }
 
     /// <summary>Counts derived from <see cref="Entries"/>.</summary>
-    public required PlanSummary Summary { get; init; }
+    public PlanSummary Summary { get; private init; } = new(0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>
     /// The seed the random init policies of <see cref="Entries"/> draw from: the rules' seed, or 0 when they
     /// set none. Applying the same plan twice writes the same values.
     /// </summary>
-    public long Seed { get; init; }
+    public long Seed { get; internal init; }
 
     /// <summary>
     /// What the rules forbid in this plan: error-policy shape or dtype mismatches, two sources for one target,
-    /// required keys not loaded, coverage below <c>min_loaded</c>. In target order, whole-plan problems last.
+    /// ambiguous targets, required keys not loaded, coverage below <c>min_loaded</c>, nothing loaded at all. In
+    /// target order, whole-plan problems last.
     /// </summary>
-    public IReadOnlyList<PlanProblem> Problems { get; init; } = [];
+    public IReadOnlyList<PlanProblem> Problems { get; internal init; } = [];
+
+    /// <summary>
+    /// Rules that would make more of the target load, best first, when the plan loads less than half of the
+    /// target's tensors; empty otherwise. Reports print them, and so does the problem of a plan that loads nothing.
+    /// </summary>
+    public IReadOnlyList<RuleSuggestion> Suggestions { get; internal init; } = [];
 
     /// <summary>True when the plan has no <see cref="Problems"/> and may be applied.</summary>
     public bool IsValid => Problems.Count == 0;

@@ -9,7 +9,10 @@ namespace Transfer.Rules.Planning;
 /// The steps, in order: (1) every source key runs through the key rules (strip_prefix, add_prefix, rename);
 /// (2) a renamed key equal to a target key matches it, two sources for one target being a conflict;
 /// (3) targets still unmatched try the fallbacks of <see cref="RuleSet.Match"/> against sources no target
-/// took; (4) each match is judged: excluded, dtype, shape policy; (5) required keys and min_loaded are checked.
+/// took, leaving ties <c>ambiguous</c> (a problem unless <c>ambiguous: skip</c>); (4) each match is judged:
+/// excluded, dtype, shape policy; (5) required keys and min_loaded are checked, a plan that loads nothing fails
+/// unless <c>min_loaded: 0</c>, and when less than half of the target loads the plan carries
+/// <see cref="TransferPlan.Suggestions"/>.
 /// </remarks>
 public static class TransferPlanner
 {

@@ -9,7 +9,8 @@ namespace Transfer.Rules.Reports;
 /// The plan as JSON, the machine-readable contract: <c>source</c>, <c>target</c>, <c>summary</c> (loaded,
 /// partial, skipped, missing, unused, loadedElements, targetElements), <c>entries</c> (target, source,
 /// status, reason, rule, policy, candidates, cast, init, sourceShape, targetShape, sourceDtype, targetDtype; absent
-/// fields omitted, statuses lowercase), and <c>problems</c> (messages) only when the plan has any. A plan
+/// fields omitted, statuses lowercase), <c>problems</c> (messages) only when the plan has any, and
+/// <c>suggestions</c> (rule, loads, targets) only when the plan loads less than half of the target. A plan
 /// with random init policies also carries its <c>seed</c>. Two-space
 /// indentation, <c>\n</c> newlines, shapes on one line, a final newline: byte-for-byte deterministic.
 /// </summary>
@@ -59,6 +60,21 @@ public static class PlanJsonReport
                 json.WriteEndArray();
             }
 
+            if (plan.Suggestions.Count > 0)
+            {
+                json.WriteStartArray("suggestions");
+                foreach (RuleSuggestion suggestion in plan.Suggestions)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("rule", suggestion.Rule);
+                    json.WriteNumber("loads", suggestion.Loads);
+                    json.WriteNumber("targets", suggestion.Targets);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
         }
 
@@ -85,7 +101,7 @@ public static class PlanJsonReport
         WriteIf(json, "target", e.Target);
         WriteIf(json, "source", e.Source);
         json.WriteString("status", ReportText.Status(e.Status));
-        WriteIf(json, "reason", e.Reason);
+        WriteIf(json, "reason", ReportText.Reason(e.Reason));
         WriteIf(json, "rule", e.Rule);
         WriteIf(json, "policy", e.Policy is ShapePolicy policy ? RuleText.Name(policy) : null);
         if (e.Candidates is not null)

@@ -34,6 +34,17 @@ public static class PlanMarkdownReport
             md.Append('\n');
         }
 
+        if (plan.Suggestions.Count > 0)
+        {
+            md.Append("**Suggested rules:**\n\n");
+            foreach (RuleSuggestion suggestion in plan.Suggestions)
+            {
+                md.Append("- ").Append(Cell(suggestion.ToString())).Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
         md.Append("| Target | Source | Status | Reason | Init | Rule | Source shape | Target shape | Dtype | Detail |\n");
         md.Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (PlanEntry e in plan.Entries)
@@ -41,7 +52,7 @@ public static class PlanMarkdownReport
             md.Append("| ").Append(Code(e.Target))
                 .Append(" | ").Append(Code(e.Source))
                 .Append(" | ").Append(ReportText.Status(e.Status))
-                .Append(" | ").Append(Cell(e.Reason))
+                .Append(" | ").Append(Cell(ReportText.Reason(e.Reason)))
                 .Append(" | ").Append(Cell(e.Init?.ToString()))
                 .Append(" | ").Append(Cell(e.Rule))
                 .Append(" | ").Append(ReportText.Shape(e.SourceShape))

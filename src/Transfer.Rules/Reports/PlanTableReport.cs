@@ -36,6 +36,11 @@ public static class PlanTableReport
             }
         }
 
+        foreach (RuleSuggestion suggestion in plan.Suggestions)
+        {
+            text.Append(suggestion).Append('\n');
+        }
+
         text.Append('\n');
         List<string[]> rows = [Header, .. Group(plan.Entries).Select(Row)];
         int[] widths = new int[Header.Length];
@@ -70,7 +75,7 @@ public static class PlanTableReport
             ReportText.Cell(Names(group.Select(e => e.Target).ToList())),
             ReportText.Cell(Names(group.Select(e => e.Source).ToList())),
             ReportText.Cell(first.Rule),
-            ReportText.Cell(first.Reason),
+            ReportText.Cell(ReportText.Reason(first.Reason)),
             ReportText.Cell(first.Init?.ToString()),
             ReportText.Cell(ReportText.Detail(first)),
         ];

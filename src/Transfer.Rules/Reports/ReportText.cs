@@ -29,6 +29,17 @@ internal static class ReportText
         _ => "unused",
     };
 
+    public static string? Reason(EntryReason? reason) => reason switch
+    {
+        null => null,
+        EntryReason.NoSource => "no_source",
+        EntryReason.ShapeMismatch => "shape_mismatch",
+        EntryReason.DTypeMismatch => "dtype_mismatch",
+        EntryReason.Excluded => "excluded",
+        EntryReason.Ambiguous => "ambiguous",
+        _ => "conflict",
+    };
+
     public static string Counts(PlanSummary s) =>
         $"loaded {s.Loaded}, partial {s.Partial}, skipped {s.Skipped}, missing {s.Missing}, unused {s.Unused}";
 
@@ -57,7 +68,7 @@ internal static class ReportText
             parts.Add($"{policy}{Shape(e.SourceShape)} -> {Shape(e.TargetShape)}");
         }
 
-        if (e.Cast || e.Reason == "dtype_mismatch")
+        if (e.Cast || e.Reason == EntryReason.DTypeMismatch)
         {
             parts.Add($"{e.SourceDtype} -> {e.TargetDtype}");
         }

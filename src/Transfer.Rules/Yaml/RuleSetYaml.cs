@@ -21,7 +21,8 @@ namespace Transfer.Rules.Yaml;
 /// shape_mismatch: skip   # skip | error
 /// dtype_mismatch: cast   # cast | error
 /// match: suffix          # name | suffix | structural, or a list of them, tried after name
-/// min_loaded: 0.5        # fraction of target elements that must load
+/// min_loaded: 0.5        # fraction of target elements that must load; 0 allows a plan that loads nothing
+/// ambiguous: error       # error | skip: a target a fallback cannot decide for fails the plan, or is only reported
 /// include: ...           # include, exclude, required and init may also sit at the top level
 /// init: [{ match: 'fc.7.bias', kind: normal, std: 0.01 }]   # keep | zeros | normal | kaiming_normal | kaiming_uniform | xavier_uniform
 /// seed: 1                # the seed random inits draw from (default 0)
@@ -32,7 +33,7 @@ namespace Transfer.Rules.Yaml;
 public static class RuleSetYaml
 {
     private static readonly string[] TopKeys =
-        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required", "init", "seed"];
+        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required", "ambiguous", "init", "seed"];
 
     private static readonly string[] RuleKinds =
         ["strip_prefix", "add_prefix", "rename", "exclude", "include", "required", "shape", "init"];
@@ -142,6 +143,9 @@ public static class RuleSetYaml
                     break;
                 case "match":
                     builder.Match(ReadMatch(file, value));
+                    break;
+                case "ambiguous":
+                    builder.Ambiguous(Choice(file, value, "ambiguous", ["error", "skip"]) == "error" ? AmbiguousPolicy.Error : AmbiguousPolicy.Skip);
                     break;
                 case "min_loaded":
                     builder.MinLoaded(Fraction(file, value));

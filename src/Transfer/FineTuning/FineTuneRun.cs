@@ -81,7 +81,7 @@ public static class FineTuneRun
             config.Source.Path, s.Loaded, s.Partial, s.Skipped, s.Missing, s.Unused);
         foreach (PlanEntry e in plan.Entries.Where(e => e.Status is EntryStatus.Skipped or EntryStatus.Missing))
         {
-            log.LogInformation("  {Status} {Target} ({Reason})", e.Status.ToString().ToLowerInvariant(), e.Target, e.Reason);
+            log.LogInformation("  {Status} {Target} ({Reason})", e.Status.ToString().ToLowerInvariant(), e.Target, Transfer.Rules.Reports.ReportText.Reason(e.Reason));
         }
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);

@@ -15,7 +15,7 @@ public sealed class ExactNamePlanTests
 
         PlanEntry weight = plan.Entries[0];
         Assert.Equal(EntryStatus.Skipped, weight.Status);
-        Assert.Equal("shape_mismatch", weight.Reason);
+        Assert.Equal(EntryReason.ShapeMismatch, weight.Reason);
         Assert.Equal([10L, 84L], weight.SourceShape);
         Assert.Equal([64L, 84L], weight.TargetShape);
         Assert.Equal(EntryStatus.Loaded, plan.Entries[1].Status);

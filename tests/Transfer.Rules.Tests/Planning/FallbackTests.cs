@@ -36,9 +36,34 @@ public sealed class FallbackTests
 
         PlanEntry entry = plan.Entries[0];
         Assert.Equal(EntryStatus.Missing, entry.Status);
-        Assert.Equal("ambiguous", entry.Reason);
+        Assert.Equal(EntryReason.Ambiguous, entry.Reason);
         Assert.Equal(["a.conv.weight", "b.conv.weight"], entry.Candidates);
         Assert.Equal(2, plan.Summary.Unused);
+    }
+
+    [Fact]
+    public void An_ambiguous_target_fails_the_plan_naming_its_candidates()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("a.conv.weight", 4), F32("b.conv.weight", 4)], [F32("x.conv.weight", 4)], Suffix);
+
+        Assert.Equal(
+            [new PlanProblem("x.conv.weight", "x.conv.weight: ambiguous, 2 sources fit it equally ('a.conv.weight', 'b.conv.weight'); " +
+                "add a rename rule naming its source, or set ambiguous: skip.")],
+            plan.Problems.Where(p => p.Key is not null));
+        Transfer.Rules.Errors.TransferPlanException e = Assert.Throws<Transfer.Rules.Errors.TransferPlanException>(() => plan.EnsureValid());
+        Assert.Contains("x.conv.weight: ambiguous, 2 sources fit it equally", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ambiguous_skip_keeps_an_ambiguous_target_as_a_reported_entry()
+    {
+        RuleSet rules = RuleSet.Builder().Match(MatchStrategy.Suffix).Ambiguous(AmbiguousPolicy.Skip).MinLoaded(0).Build();
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("a.conv.weight", 4), F32("b.conv.weight", 4)], [F32("x.conv.weight", 4)], rules);
+
+        Assert.True(plan.IsValid);
+        Assert.Equal((EntryReason.Ambiguous, 2), (plan.Entries[0].Reason, plan.Entries[0].Candidates!.Count));
     }
 
     [Fact]
@@ -47,7 +72,7 @@ public sealed class FallbackTests
         TransferPlan plan = TransferPlanner.Plan(
             [F32("conv.weight", 4)], [F32("x.conv.weight", 4), F32("y.conv.weight", 4)], Suffix);
 
-        Assert.All(plan.Entries.Take(2), e => Assert.Equal("ambiguous", e.Reason));
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal(EntryReason.Ambiguous, e.Reason));
         Assert.Equal(["conv.weight"], plan.Entries[0].Candidates);
     }
 
@@ -55,7 +80,7 @@ public sealed class FallbackTests
     public void Suffix_only_runs_when_asked()
     {
         TransferPlan plan = TransferPlanner.Plan([F32("a.conv.weight", 4)], [F32("x.conv.weight", 4)], RuleSet.Default);
-        Assert.Equal("no_source", plan.Entries[0].Reason);
+        Assert.Equal(EntryReason.NoSource, plan.Entries[0].Reason);
     }
 
     [Fact]
@@ -69,23 +94,72 @@ public sealed class FallbackTests
     }
 
     [Fact]
-    public void Structural_pairs_equal_shapes_in_order_when_the_counts_agree()
+    public void Structural_pairs_numbered_modules_by_their_numbers_not_by_listing_order()
     {
         TransferPlan plan = TransferPlanner.Plan(
-            [F32("p.0", 3), F32("p.1", 3)], [F32("q.0", 3), F32("q.1", 3)], Structural);
+            [F32("moon.11.weight", 3), F32("moon.3.weight", 3)], [F32("conv.0.weight", 3), F32("conv.5.weight", 3)], Structural);
 
-        Assert.Equal(["q.0<-p.0", "q.1<-p.1"], plan.Entries.Select(e => $"{e.Target}<-{e.Source}"));
+        Assert.Equal(
+            ["conv.0.weight<-moon.3.weight", "conv.5.weight<-moon.11.weight"],
+            plan.Entries.Select(e => $"{e.Target}<-{e.Source}"));
     }
 
     [Fact]
     public void Structural_with_unequal_counts_of_a_shape_refuses_to_guess()
     {
         TransferPlan plan = TransferPlanner.Plan(
-            [F32("p.0", 3), F32("p.1", 3), F32("p.2", 7)], [F32("q.0", 3), F32("q.1", 7)], Structural);
+            [F32("b.weight", 3), F32("a.weight", 3), F32("c.weight", 7)], [F32("x.weight", 3), F32("y.weight", 7)], Structural);
 
-        Assert.Equal("ambiguous", plan.Entries[0].Reason);
-        Assert.Equal(["p.0", "p.1"], plan.Entries[0].Candidates);
-        Assert.Equal("p.2", plan.Entries[1].Source);
+        Assert.Equal(EntryStatus.Missing, plan.Entries[0].Status);
+        Assert.Equal(EntryReason.Ambiguous, plan.Entries[0].Reason);
+        Assert.Equal(["a.weight", "b.weight"], plan.Entries[0].Candidates);
+        Assert.Equal("c.weight", plan.Entries[1].Source);
+    }
+
+    [Fact]
+    public void Structural_never_pairs_a_weight_with_a_bias_when_sources_are_listed_alphabetically()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("old.bn.bias", 4), F32("old.bn.running_mean", 4), F32("old.bn.running_var", 4), F32("old.bn.weight", 4)],
+            [F32("bn.weight", 4), F32("bn.bias", 4), F32("bn.running_mean", 4), F32("bn.running_var", 4)],
+            Structural);
+
+        Assert.Equal(
+            ["bn.weight<-old.bn.weight", "bn.bias<-old.bn.bias", "bn.running_mean<-old.bn.running_mean", "bn.running_var<-old.bn.running_var"],
+            plan.Entries.Select(e => $"{e.Target}<-{e.Source}"));
+    }
+
+    [Fact]
+    public void Structural_leaves_equal_shapes_of_differently_named_modules_ambiguous()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("backbone.stem.bn.weight", 4), F32("backbone.layer1.0.bn.weight", 4)],
+            [F32("bn1.weight", 4), F32("layer1.0.bn1.weight", 4)],
+            Structural);
+
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal((EntryReason.Ambiguous, null), (e.Reason, e.Source)));
+        Assert.Equal(["backbone.layer1.0.bn.weight", "backbone.stem.bn.weight"], plan.Entries[0].Candidates);
+    }
+
+    [Fact]
+    public void Structural_refuses_to_split_one_source_module_across_two_target_modules()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [F32("old.weight", 4), F32("old.bias", 4)],
+            [F32("a.weight", 4), F32("b.bias", 4)],
+            Structural);
+
+        Assert.All(plan.Entries.Take(2), e => Assert.Equal(EntryReason.Ambiguous, e.Reason));
+        Assert.Equal(["old.weight"], plan.Entries[0].Candidates);
+    }
+
+    [Fact]
+    public void Structural_never_pairs_across_dtypes()
+    {
+        TransferPlan plan = TransferPlanner.Plan(
+            [new TensorSpec("old.weight", "float16", [4])], [F32("new.weight", 4)], Structural);
+
+        Assert.Equal((EntryReason.NoSource, null), (plan.Entries[0].Reason, plan.Entries[0].Source));
     }
 
     [Fact]

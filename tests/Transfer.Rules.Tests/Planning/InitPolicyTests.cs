@@ -43,7 +43,7 @@ public sealed class InitPolicyTests
         TransferPlan plan = TransferPlanner.Plan(
             LeNet5, LeNet5, RuleSet.Builder().Exclude("fc.5.*").Init(TensorInit.Of(InitKind.Zeros), "fc.5.*").Build());
 
-        Assert.Equal([TensorInit.Of(InitKind.Zeros), TensorInit.Of(InitKind.Zeros)], plan.Entries.Where(e => e.Reason == "excluded").Select(e => e.Init));
+        Assert.Equal([TensorInit.Of(InitKind.Zeros), TensorInit.Of(InitKind.Zeros)], plan.Entries.Where(e => e.Reason == EntryReason.Excluded).Select(e => e.Init));
     }
 
     [Fact]
@@ -64,8 +64,8 @@ public sealed class InitPolicyTests
     {
         TensorSpec[] target = [F32("bn.weight", 4), new TensorSpec("bn.num_batches_tracked", "int64", [])];
 
-        TransferPlan random = TransferPlanner.Plan([], target, RuleSet.Builder().Init(TensorInit.Normal(), "bn.*").Build());
-        TransferPlan zeros = TransferPlanner.Plan([], target, RuleSet.Builder().Init(TensorInit.Of(InitKind.Zeros), "bn.*").Build());
+        TransferPlan random = TransferPlanner.Plan([], target, RuleSet.Builder().Init(TensorInit.Normal(), "bn.*").MinLoaded(0).Build());
+        TransferPlan zeros = TransferPlanner.Plan([], target, RuleSet.Builder().Init(TensorInit.Of(InitKind.Zeros), "bn.*").MinLoaded(0).Build());
 
         Assert.Equal(
             ["bn.num_batches_tracked: init normal(mean=0, std=1) needs a floating-point tensor, but it is int64; use zeros or keep."],

@@ -14,8 +14,8 @@ public sealed class PolicyTests
         Assert.Equal(
             ["conv.0.weight:loaded:", "conv.0.bias:loaded:", "conv.3.weight:loaded:", "conv.3.bias:loaded:",
              "fc.1.weight:loaded:", "fc.1.bias:loaded:", "fc.3.weight:loaded:", "fc.3.bias:loaded:",
-             "fc.5.weight:skipped:shape_mismatch", "fc.5.bias:skipped:shape_mismatch",
-             "fc.7.weight:missing:no_source", "fc.7.bias:missing:no_source"],
+             "fc.5.weight:skipped:ShapeMismatch", "fc.5.bias:skipped:ShapeMismatch",
+             "fc.7.weight:missing:NoSource", "fc.7.bias:missing:NoSource"],
             plan.Entries.Select(e => $"{e.Target}:{e.Status.ToString().ToLowerInvariant()}:{e.Reason}"));
     }
 
@@ -49,7 +49,7 @@ public sealed class PolicyTests
         TransferPlan plan = TransferPlanner.Plan(LeNet5, LeNet6, rules);
 
         Assert.Equal(["fc.5.weight"], plan.Problems.Select(p => p.Key));
-        Assert.Equal("shape_mismatch", plan.Entries[9].Reason);
+        Assert.Equal(EntryReason.ShapeMismatch, plan.Entries[9].Reason);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class PolicyTests
         TransferPlan plan = TransferPlanner.Plan([F32("w", 4, 4)], [F32("w", 16)], rules);
 
         Assert.Equal(EntryStatus.Skipped, plan.Entries[0].Status);
-        Assert.Equal("shape_mismatch", plan.Entries[0].Reason);
+        Assert.Equal(EntryReason.ShapeMismatch, plan.Entries[0].Reason);
     }
 
     [Fact]
@@ -94,8 +94,8 @@ public sealed class PolicyTests
         TransferPlan plan = TransferPlanner.Plan(LeNet5, LeNet6, rules);
 
         Assert.Equal(
-            ["fc.5.weight:Skipped:excluded:fc.5.weight", "fc.5.bias:Skipped:excluded:fc.5.bias",
-             "fc.7.weight:Missing:excluded:", "fc.7.bias:Missing:no_source:"],
+            ["fc.5.weight:Skipped:Excluded:fc.5.weight", "fc.5.bias:Skipped:Excluded:fc.5.bias",
+             "fc.7.weight:Missing:Excluded:", "fc.7.bias:Missing:NoSource:"],
             plan.Entries.Skip(8).Select(e => $"{e.Target}:{e.Status}:{e.Reason}:{e.Source}"));
         Assert.Equal(0, plan.Summary.Unused);
     }
@@ -107,7 +107,7 @@ public sealed class PolicyTests
         TransferPlan plan = TransferPlanner.Plan(LeNet5, LeNet5, rules);
 
         Assert.Equal(4, plan.Summary.Loaded);
-        Assert.All(plan.Entries.Skip(4), e => Assert.Equal("excluded", e.Reason));
+        Assert.All(plan.Entries.Skip(4), e => Assert.Equal(EntryReason.Excluded, e.Reason));
     }
 
     [Fact]
@@ -144,12 +144,12 @@ public sealed class PolicyTests
     [Fact]
     public void Dtype_mismatch_error_refuses_and_fails_naming_both_dtypes()
     {
-        RuleSet rules = RuleSet.Builder().DTypeMismatch(DTypePolicy.Error).Build();
+        RuleSet rules = RuleSet.Builder().DTypeMismatch(DTypePolicy.Error).MinLoaded(0).Build();
         TransferPlan plan = TransferPlanner.Plan(
             [new TensorSpec("w", "float16", [3])], [new TensorSpec("w", "float32", [3])], rules, "a", "b");
 
         Assert.Equal(EntryStatus.Skipped, plan.Entries[0].Status);
-        Assert.Equal("dtype_mismatch", plan.Entries[0].Reason);
+        Assert.Equal(EntryReason.DTypeMismatch, plan.Entries[0].Reason);
         Assert.False(plan.Entries[0].Cast);
         Assert.Equal(
             "The plan from a to b fails: w: dtype float16 in the source but float32 in the target (dtype_mismatch: error).",
@@ -159,13 +159,13 @@ public sealed class PolicyTests
     [Fact]
     public void Two_sources_resolving_to_one_target_fail_naming_both()
     {
-        RuleSet rules = RuleSet.Builder().StripPrefix("module.").Build();
+        RuleSet rules = RuleSet.Builder().StripPrefix("module.").MinLoaded(0).Build();
         TransferPlan plan = TransferPlanner.Plan(
             [F32("module.fc.weight", 2), F32("fc.weight", 2)], [F32("fc.weight", 2)], rules);
 
         PlanEntry entry = plan.Entries[0];
         Assert.Equal(EntryStatus.Skipped, entry.Status);
-        Assert.Equal("conflict", entry.Reason);
+        Assert.Equal(EntryReason.Conflict, entry.Reason);
         Assert.Equal(["module.fc.weight", "fc.weight"], entry.Candidates);
         Assert.Equal(
             "fc.weight: 2 sources resolve to it: 'module.fc.weight' (strip_prefix 'module.'), 'fc.weight' (name).",
@@ -209,7 +209,7 @@ public sealed class PolicyTests
     {
         TensorSpec[] source = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 2)).ToArray();
         TensorSpec[] target = Enumerable.Range(0, 25).Select(i => F32($"w{i}", 3)).ToArray();
-        TransferPlan plan = TransferPlanner.Plan(source, target, RuleSet.Builder().ShapeMismatch(ShapePolicy.Error).Build(), "s", "t");
+        TransferPlan plan = TransferPlanner.Plan(source, target, RuleSet.Builder().ShapeMismatch(ShapePolicy.Error).MinLoaded(0).Build(), "s", "t");
 
         string message = Assert.Throws<TransferPlanException>(() => plan.EnsureValid()).Message;
         Assert.StartsWith("The plan from s to t fails with 25 problems: w0: shape [2] in the source but [3] in the target (shape_mismatch: error); w1:", message);

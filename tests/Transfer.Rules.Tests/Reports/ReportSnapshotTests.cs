@@ -48,6 +48,10 @@ public sealed class ReportSnapshotTests
             "LeNet5"));
 
     [Fact]
+    public void Data_parallel_checkpoint_without_rules_fails_with_a_suggestion() =>
+        MatchAll(TransferPlanner.Plan(DataParallelLeNet5, LeNet5, RuleSet.Default, "lenet5-dp.pt", "LeNet5"));
+
+    [Fact]
     public void ResNet_head_swap_from_1000_to_10_classes() =>
         MatchAll(TransferPlanner.Plan(ResNetImageNet, ResNetTenClasses, RuleSet.Default, "resnet18.pt", "resnet18-10"));
 

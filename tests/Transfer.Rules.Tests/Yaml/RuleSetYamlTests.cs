@@ -56,6 +56,16 @@ public sealed class RuleSetYamlTests
     }
 
     [Fact]
+    public void Ambiguous_skip_is_read_and_error_is_the_default()
+    {
+        Assert.Equal(AmbiguousPolicy.Skip, RuleSetYaml.Parse("ambiguous: skip\n", "r.yaml").Ambiguous);
+        Assert.Equal(AmbiguousPolicy.Error, RuleSetYaml.Parse("ambiguous: error\n", "r.yaml").Ambiguous);
+        Assert.Equal(AmbiguousPolicy.Error, RuleSetYaml.Parse("match: suffix\n", "r.yaml").Ambiguous);
+        RuleConfigException e = Assert.Throws<RuleConfigException>(() => RuleSetYaml.Parse("ambiguous: skp\n", "r.yaml"));
+        Assert.Equal("r.yaml:1:12: ambiguous cannot be 'skp'; did you mean 'skip'?", e.Message);
+    }
+
+    [Fact]
     public void A_bare_list_of_rules_is_a_rule_file_too() =>
         Assert.Equal(
             "strip_prefix 'module.'; shape_mismatch skip; dtype_mismatch cast; match name",
@@ -72,7 +82,7 @@ public sealed class RuleSetYamlTests
     {
         { "rules:\n  - strip_prefx: module.\n", "r.yaml:2:5: unknown rule 'strip_prefx'; did you mean 'strip_prefix'?" },
         { "shape_mismatc: skip\n", "r.yaml:1:1: unknown option 'shape_mismatc'; did you mean 'shape_mismatch'?" },
-        { "colour: blue\n", "r.yaml:1:1: unknown option 'colour'; expected one of: rules, shape_mismatch, dtype_mismatch, match, min_loaded, include, exclude, required, init, seed." },
+        { "colour: blue\n", "r.yaml:1:1: unknown option 'colour'; expected one of: rules, shape_mismatch, dtype_mismatch, match, min_loaded, include, exclude, required, ambiguous, init, seed." },
         { "shape_mismatch: slice\n", "r.yaml:1:17: shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'." },
         { "shape_mismatch: errr\n", "r.yaml:1:17: shape_mismatch cannot be 'errr'; did you mean 'error'?" },
         { "match: sufix\n", "r.yaml:1:8: match cannot be 'sufix'; did you mean 'suffix'?" },

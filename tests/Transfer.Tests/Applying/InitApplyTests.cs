@@ -59,7 +59,7 @@ public sealed class InitApplyTests
     {
         float bound = (float)Math.Sqrt(6.0 / 512);
 
-        float[] w = InitialisedWeight(RuleSet.Builder().Init(KaimingUniform, "weight").Build(), out ApplyReport report);
+        float[] w = InitialisedWeight(RuleSet.Builder().Init(KaimingUniform, "weight").MinLoaded(0).Build(), out ApplyReport report);
 
         Assert.Equal(1, report.Initialized);
         Assert.All(w, v => Assert.InRange(v, -bound, bound));
@@ -74,7 +74,7 @@ public sealed class InitApplyTests
     {
         float bound = (float)(Math.Sqrt(3.0) * Math.Sqrt(2.0 / (512 + 256)));
 
-        float[] w = InitialisedWeight(RuleSet.Builder().Init(XavierUniform, "weight").Build(), out _);
+        float[] w = InitialisedWeight(RuleSet.Builder().Init(XavierUniform, "weight").MinLoaded(0).Build(), out _);
 
         Assert.All(w, v => Assert.InRange(v, -bound, bound));
         Assert.True(w.Max() > 0.99f * bound && w.Min() < -0.99f * bound);
@@ -83,11 +83,11 @@ public sealed class InitApplyTests
     [Fact]
     public void Kaiming_normal_has_std_sqrt_2_over_fan_in_and_normal_has_the_given_moments()
     {
-        (double mean, double std) = Moments(InitialisedWeight(RuleSet.Builder().Init(KaimingNormal, "weight").Build(), out _));
+        (double mean, double std) = Moments(InitialisedWeight(RuleSet.Builder().Init(KaimingNormal, "weight").MinLoaded(0).Build(), out _));
         Assert.InRange(mean, -0.01 * Math.Sqrt(2.0 / 512), 0.01 * Math.Sqrt(2.0 / 512));
         Assert.InRange(std, 0.98 * Math.Sqrt(2.0 / 512), 1.02 * Math.Sqrt(2.0 / 512));
 
-        (mean, std) = Moments(InitialisedWeight(RuleSet.Builder().Init(TensorInit.Normal(mean: 3, std: 0.01), "weight").Build(), out _));
+        (mean, std) = Moments(InitialisedWeight(RuleSet.Builder().Init(TensorInit.Normal(mean: 3, std: 0.01), "weight").MinLoaded(0).Build(), out _));
         Assert.InRange(mean, 3 - 0.0002, 3 + 0.0002);
         Assert.InRange(std, 0.0098, 0.0102);
     }
@@ -95,7 +95,7 @@ public sealed class InitApplyTests
     [Fact]
     public void The_same_seed_gives_the_same_bytes_and_another_seed_other_bytes()
     {
-        RuleSet rules = RuleSet.Builder().Init(KaimingNormal, "weight").Init(TensorInit.Normal(), "bias").Seed(1).Build();
+        RuleSet rules = RuleSet.Builder().Init(KaimingNormal, "weight").Init(TensorInit.Normal(), "bias").Seed(1).MinLoaded(0).Build();
 
         float[] first = InitialisedWeight(rules, out _);
         float[] again = InitialisedWeight(rules, out _);
@@ -144,7 +144,7 @@ public sealed class InitApplyTests
     public void Kaiming_uniform_and_normal_values_equal_PyTorch_drawing_from_a_generator_with_the_tensor_s_seed()
     {
         Skip.IfNot(PyTorchProcess.Available, "PyTorch is not importable from /usr/bin/python3");
-        RuleSet rules = RuleSet.Builder().Init(KaimingUniform, "weight").Init(TensorInit.Normal(0.5, 0.01), "bias").Seed(3).Build();
+        RuleSet rules = RuleSet.Builder().Init(KaimingUniform, "weight").Init(TensorInit.Normal(0.5, 0.01), "bias").Seed(3).MinLoaded(0).Build();
         using torch.nn.Module<torch.Tensor, torch.Tensor> layer = torch.nn.Linear(20, 8);
         TransferPlan plan = TransferPlanner.Plan([], ModelSpecs.Of(layer), rules).EnsureValid();
         PlanApplier.Apply(plan, layer, new Dictionary<string, torch.Tensor>());
@@ -173,7 +173,7 @@ public sealed class InitApplyTests
         {
             using torch.nn.Module<torch.Tensor, torch.Tensor> layer = torch.nn.Linear(64, 32);
             layer.to(dtype);
-            TransferPlan plan = TransferPlanner.Plan([], ModelSpecs.Of(layer), RuleSet.Builder().Init(KaimingUniform, "weight").Build()).EnsureValid();
+            TransferPlan plan = TransferPlanner.Plan([], ModelSpecs.Of(layer), RuleSet.Builder().Init(KaimingUniform, "weight").MinLoaded(0).Build()).EnsureValid();
 
             PlanApplier.Apply(plan, layer, new Dictionary<string, torch.Tensor>());
 

@@ -14,7 +14,6 @@ public sealed class PlanApplierTests
         SourceName = "source",
         TargetName = "target",
         Entries = entries,
-        Summary = new PlanSummary(0, 0, 0, 0, 0, 0, 0),
     };
 
     private static PlanEntry Entry(EntryStatus status, string target, long[] targetShape, string source, long[] sourceShape, string dtype = "float32") => new()
@@ -23,6 +22,7 @@ public sealed class PlanApplierTests
         Source = source,
         Status = status,
         Rule = "name",
+        RuleKind = RuleKind.Name,
         TargetShape = targetShape,
         SourceShape = sourceShape,
         SourceDtype = dtype,
@@ -136,12 +136,12 @@ public sealed class PlanApplierTests
         using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(84, 64);
         using torch.Tensor row = torch.ones(1, 84);
         float[] before = target.state_dict()["weight"].data<float>().ToArray();
-        TransferPlan plan = PlanOf(Entry(EntryStatus.Loaded, "weight", [64, 84], "row", [1, 84]));
+        TransferPlan plan = PlanOf(Entry(EntryStatus.Loaded, "weight", [64, 84], "row", [64, 84]));
 
         TransferPlanException e = Assert.Throws<TransferPlanException>(
             () => PlanApplier.Apply(plan, target, new Dictionary<string, torch.Tensor> { ["row"] = row }));
 
-        Assert.Equal("Cannot load 'weight' from 'row': source [1, 84] and target [64, 84] differ and shapes are never broadcast.", e.Message);
+        Assert.Equal("Source 'row' is [1, 84] but the plan expected [64, 84].", e.Message);
         Assert.Equal(before, target.state_dict()["weight"].data<float>().ToArray());
     }
 
@@ -232,14 +232,17 @@ public sealed class PlanApplierRankTests
         {
             SourceName = "s",
             TargetName = "t",
-            Summary = new PlanSummary(0, 1, 0, 0, 0, 0, 0),
-            Entries = [new PlanEntry { Target = "weight", Source = "flat", Status = EntryStatus.Partial, SourceShape = [8], TargetShape = [2, 4], SourceDtype = "float32" }],
+            Entries = [new PlanEntry
+            {
+                Target = "weight", Source = "flat", Status = EntryStatus.Partial, Rule = "name", RuleKind = RuleKind.Name,
+                SourceShape = [2, 5], TargetShape = [2, 4], SourceDtype = "float32", TargetDtype = "float32",
+            }],
         };
 
         TransferPlanException e = Assert.Throws<TransferPlanException>(
             () => PlanApplier.Apply(plan, target, new Dictionary<string, torch.Tensor> { ["flat"] = flat }));
 
-        Assert.Equal("Cannot slice 'flat' [8] into 'weight' [2, 4]: their ranks differ.", e.Message);
+        Assert.Equal("Source 'flat' is [8] but the plan expected [2, 5].", e.Message);
         Assert.Equal(before, target.state_dict()["weight"].data<float>().ToArray());
     }
 }

@@ -68,6 +68,57 @@ public sealed class TransferVerbTests
     }
 
     [Fact]
+    public void A_data_parallel_checkpoint_planned_without_rules_exits_1_and_suggests_strip_prefix_module()
+    {
+        string source = Fixture.Path_("module_prefixed.pt");
+        (int code, string output, string errors) = Plan(source, "LeNet5");
+
+        Assert.Equal(1, code);
+        Assert.Contains("suggested: strip_prefix: 'module.'  (loads 10 of 10)\n", output);
+        Assert.Equal(
+            $"error: The plan from {source} to LeNet5 fails: nothing would load: none of the target's 10 tensors gets a source; " +
+            "suggested: strip_prefix: 'module.'  (loads 10 of 10); set min_loaded: 0 if an empty load is intended.\n",
+            errors);
+        Assert.Contains("\"rule\": \"strip_prefix: 'module.'\"", Plan(source, "LeNet5", format: "json").Out);
+        Assert.Equal(0, Plan(source, "LeNet5", Rules("min_loaded: 0\n")).Code);
+    }
+
+    [Fact]
+    public void Plan_check_exits_0_when_the_plan_matches_the_saved_report_and_1_with_a_diff_when_it_does_not()
+    {
+        string saved = Path.Combine(Fixture.TempFolder(), "plan.json");
+        File.WriteAllText(saved, Plan(LeNet5, "LeNet6", format: "json").Out);
+
+        (int same, string sameOut, string sameErr) = Check(LeNet5, "LeNet6", null, saved);
+        (int code, string output, string errors) = Check(LeNet5, "LeNet6", Rules("exclude: 'conv.0.*'\n"), saved);
+
+        Assert.Equal((0, $"The plan matches {saved} (12 entries).\n", ""), (same, sameOut, sameErr));
+        Assert.Equal(1, code);
+        Assert.Equal(
+            "conv.0.weight: status loaded -> skipped, reason - -> excluded\nconv.0.bias: status loaded -> skipped, reason - -> excluded\n",
+            output);
+        Assert.Equal($"error: The plan from {LeNet5} to LeNet6 differs from {saved} in 2 entries, listed above.\n", errors);
+    }
+
+    [Fact]
+    public void Plan_check_against_a_file_that_is_not_a_report_exits_2()
+    {
+        (int code, _, string errors) = Check(LeNet5, "LeNet6", null, Rules("entries: 3\n"));
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains("rules.yaml: not a plan report: not valid JSON", errors);
+    }
+
+    private static (int Code, string Out, string Err) Check(string source, string target, string? rules, string saved)
+    {
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, "table", stdout, stderr, checkPath: saved), stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
     public void A_wrapper_prefix_that_matches_nothing_fails_min_loaded()
     {
         (int code, _, string errors) = Plan(Fixture.Path_("module_prefixed.pt"), "LeNet6", Rules("min_loaded: 0.5\n"));
