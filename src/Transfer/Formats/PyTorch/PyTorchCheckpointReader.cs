@@ -118,17 +118,13 @@ internal static class PyTorchCheckpointReader
         string path = file.Path;
         DType dtype = t.Storage.DType;
 
+        long bytes = TensorShape.ByteCount(path, name, dtype, t.Sizes);
+        long count = bytes / dtype.Size;
         long storageBytes;
-        long count = 1;
         long last = t.Offset;
         try
         {
             storageBytes = checked(t.Storage.ElementCount * dtype.Size);
-            foreach (long size in t.Sizes)
-            {
-                count = checked(count * size);
-            }
-
             for (int d = 0; d < t.Sizes.Length; d++)
             {
                 last = checked(last + (Math.Max(t.Sizes[d] - 1, 0) * t.Strides[d]));
@@ -136,7 +132,7 @@ internal static class PyTorchCheckpointReader
         }
         catch (OverflowException)
         {
-            throw new CheckpointFormatException(path, $"tensor '{name}' has sizes or strides that overflow");
+            throw new CheckpointFormatException(path, $"tensor '{name}' has a storage size, offset or strides whose arithmetic overflows 64 bits");
         }
 
         if (member.Size < storageBytes)
@@ -153,9 +149,9 @@ internal static class PyTorchCheckpointReader
         TensorSpec spec = new(name, dtype.Name, t.Sizes);
         // A tensor that is its whole storage member carries the member's CRC, so a .pt writer can copy it
         // file to file without reading it.
-        bool wholeMember = count > 0 && t.Offset == 0 && count * dtype.Size == member.Size;
+        bool wholeMember = count > 0 && t.Offset == 0 && bytes == member.Size;
         TensorSource source = IsContiguous(t.Sizes, t.Strides) || count == 0
-            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size, wholeMember ? member.Crc : null)
+            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), bytes, wholeMember ? member.Crc : null)
             : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides);
         return new CheckpointTensor(spec, source);
     }

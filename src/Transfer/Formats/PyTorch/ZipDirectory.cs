@@ -47,7 +47,7 @@ internal static class ZipDirectory
         if (eocdOffset >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(file.ReadBytes(eocdOffset - 20, 4)) == Zip64Locator)
         {
             byte[] locator = file.ReadBytes(eocdOffset - 20, 20);
-            long recordOffset = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)));
+            long recordOffset = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)));
             byte[] record = file.ReadBytes(recordOffset, 56);
             if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64End)
             {

@@ -1,0 +1,31 @@
+using Transfer.Cli.Commands;
+
+namespace Transfer.Tests.Formats;
+
+/// <summary>
+/// Files whose sizes are hostile (overflowing shapes, names a format cannot hold, tiny files that expand)
+/// give every verb the same one-line refusal with exit 2, and leave no output behind.
+/// </summary>
+public sealed class HostileSizeCliTests
+{
+    [Theory]
+    [InlineData("shape_overflow_zero.dat", "tensor 'a' has shape [4611686018427387904, 4611686018427387904, 0], whose size in bytes overflows 64-bit arithmetic")]
+    [InlineData("sum_overflow.pt", "its tensors' sizes add up to more than 9223372036854775807 bytes")]
+    [InlineData("zip64_locator_max.pt", "zip size or offset 18446744073709551615 is out of range")]
+    public void Inspect_plan_and_apply_refuse_an_overflowing_size_with_the_same_line(string file, string problem)
+    {
+        string path = Fixture.Bad(file);
+        string expected = $"error: {path}: {problem}\n";
+        StringWriter inspect = new();
+        Assert.Equal(2, CommandErrors.Run(() => InspectCommand.Run(path, "table", false, null, TextWriter.Null), inspect));
+        Assert.Equal(expected, inspect.ToString());
+        StringWriter plan = new();
+        Assert.Equal(2, CommandErrors.Run(() => PlanCommand.Run(path, "LeNet5", null, null, "table", TextWriter.Null, plan), plan));
+        Assert.Equal(expected, plan.ToString());
+        string output = Path.Combine(Fixture.TempFolder(), "out.safetensors");
+        StringWriter apply = new();
+        Assert.Equal(2, CommandErrors.Run(() => ApplyCommand.Run(path, "LeNet5", null, null, output, TextWriter.Null), apply));
+        Assert.Equal(expected, apply.ToString());
+        Assert.False(File.Exists(output));
+    }
+}
