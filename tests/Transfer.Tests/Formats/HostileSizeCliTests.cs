@@ -28,4 +28,15 @@ public sealed class HostileSizeCliTests
         Assert.Equal(expected, apply.ToString());
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void Converting_a_pt_with_a_tensor_named_metadata_to_safetensors_exits_2_and_writes_nothing()
+    {
+        string folder = Fixture.TempFolder();
+        string output = Path.Combine(folder, "out.safetensors");
+        StringWriter errors = new();
+        Assert.Equal(2, CommandErrors.Run(() => ConvertCommand.Run(Fixture.Bad("metadata_name.pt"), output, null, TextWriter.Null), errors));
+        Assert.Equal($"error: {output}: safetensors reserves the name '__metadata__' for the header's metadata, so a tensor of that name cannot be written; rename it or choose another output format\n", errors.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
 }

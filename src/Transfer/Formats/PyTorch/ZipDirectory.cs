@@ -17,7 +17,8 @@ internal static class ZipDirectory
     private const uint Zip64End = 0x06064b50;
     private const uint DirectoryEntry = 0x02014b50;
     private const uint LocalHeader = 0x04034b50;
-    private const int MaxMembers = 1_000_000;
+    /// <summary>The most members an archive may have; the writer stays within it.</summary>
+    public const int MaxMembers = 1_000_000;
 
     /// <summary>Returns the members keyed by their path below the top folder, and the folder's name.</summary>
     public static (Dictionary<string, ZipMember> Members, string Folder) Read(TensorFile file)

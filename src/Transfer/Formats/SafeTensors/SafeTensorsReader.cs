@@ -11,7 +11,8 @@ namespace Transfer.Formats.SafeTensors;
 /// </summary>
 internal static class SafeTensorsReader
 {
-    private const long MaxHeader = 100_000_000;
+    /// <summary>The longest header the reference implementation reads, so the longest one the writer writes.</summary>
+    public const long MaxHeader = 100_000_000;
 
     public static Checkpoint Read(TensorFile file)
     {
