@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Transfer.Formats;
+using Transfer.Rules;
 
 namespace Transfer.Tests.Formats;
 
@@ -90,6 +91,21 @@ public sealed class MaliciousCorpusTests
         {
             Assert.False(File.Exists("/tmp/transfer_pwned_" + marker), $"payload {marker} ran");
         }
+    }
+
+    [Theory]
+    [InlineData("shared_key_two_dtypes.pt")]
+    [InlineData("legacy_shared_key_two_dtypes.pt")]
+    public void A_storage_named_with_two_dtypes_takes_the_first_one_as_PyTorch_does(string file)
+    {
+        // 'a' names storage '0' as FloatStorage of 2, 'b' as DoubleStorage of 1 at offset 1; torch.load 1.13 gives
+        // both float32 (make_limit_fixtures.py asserts it), so 'b' is the float -2.0, not 8 bytes read as a double.
+        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Bad(file));
+        Assert.Equal(["a: float32 [2]", "b: float32 [1]"], checkpoint.Specs.Select(s => $"{s.Name}: {s.DType} {TensorSpec.FormatShape(s.Shape)}"));
+        using TorchSharp.torch.Tensor a = checkpoint.Tensors[0].Load();
+        using TorchSharp.torch.Tensor b = checkpoint.Tensors[1].Load();
+        Assert.Equal([1.5f, -2f], a.data<float>().ToArray());
+        Assert.Equal([-2f], b.data<float>().ToArray());
     }
 
     [Fact]

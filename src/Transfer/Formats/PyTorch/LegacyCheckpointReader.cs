@@ -52,7 +52,7 @@ internal static class LegacyCheckpointReader
         }
 
         int offset = Magic.Length;
-        List<StorageRef> named = [];
+        Dictionary<string, StorageRef> named = new(StringComparer.Ordinal);
         object protocol = Unpickler.LoadLegacyPart(path, head, ref offset, "protocol version pickle", named);
         if (protocol is not 1001L)
         {
@@ -85,20 +85,9 @@ internal static class LegacyCheckpointReader
     }
 
     /// <summary>Walks the storage headers after the pickles, checking each against what the pickle said of it.</summary>
-    private static Dictionary<string, StorageBlock> Storages(TensorFile file, long offset, IEnumerable<string> keys, List<StorageRef> named)
+    private static Dictionary<string, StorageBlock> Storages(TensorFile file, long offset, IEnumerable<string> keys, Dictionary<string, StorageRef> byKey)
     {
         string path = file.Path;
-        Dictionary<string, StorageRef> byKey = new(StringComparer.Ordinal);
-        foreach (StorageRef storage in named)
-        {
-            if (byKey.TryGetValue(storage.Key, out StorageRef? seen) && seen != storage)
-            {
-                throw new CheckpointFormatException(path, $"storage '{storage.Key}' is named with two different types or sizes");
-            }
-
-            byKey[storage.Key] = storage;
-        }
-
         Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
         long at = offset;
         foreach (string key in keys)

@@ -32,15 +32,16 @@ internal sealed class Unpickler
     private readonly List<object> stack = [];
     private readonly List<int> marks = [];
     private readonly Dictionary<long, object> memo = [];
-    private readonly List<StorageRef> storages = [];
+    private readonly Dictionary<string, StorageRef> storages;
     private int position;
 
-    private Unpickler(string path, byte[] data, int start, string part, bool legacy)
+    private Unpickler(string path, byte[] data, int start, string part, bool legacy, Dictionary<string, StorageRef> storages)
     {
         this.path = path;
         this.data = data;
         this.part = part;
         this.legacy = legacy;
+        this.storages = storages;
         position = start;
     }
 
@@ -49,7 +50,7 @@ internal sealed class Unpickler
     {
         try
         {
-            return new Unpickler(path, data, 0, "data.pkl", legacy: false).Run();
+            return new Unpickler(path, data, 0, "data.pkl", legacy: false, new(StringComparer.Ordinal)).Run();
         }
         catch (PickleEndedException e)
         {
@@ -60,16 +61,15 @@ internal sealed class Unpickler
     /// <summary>
     /// Reads one of the pickles a legacy (pre-1.6) <c>torch.save</c> file holds back to back, starting at
     /// <paramref name="offset"/>, which it moves past the pickle's STOP. Persistent ids there carry a sixth
-    /// item, the view metadata, which must be None. Every storage the pickle names is added to
-    /// <paramref name="named"/>.
+    /// item, the view metadata, which must be None. <paramref name="storages"/> holds the storages named so
+    /// far, by key, and gains the ones this pickle names first.
     /// </summary>
     /// <exception cref="PickleEndedException">The pickle runs past the end of <paramref name="data"/>.</exception>
-    public static object LoadLegacyPart(string path, byte[] data, ref int offset, string part, List<StorageRef> named)
+    public static object LoadLegacyPart(string path, byte[] data, ref int offset, string part, Dictionary<string, StorageRef> storages)
     {
-        Unpickler reader = new(path, data, offset, part, legacy: true);
+        Unpickler reader = new(path, data, offset, part, legacy: true, storages);
         object value = reader.Run();
         offset = reader.position;
-        named.AddRange(reader.storages);
         return value;
     }
 
@@ -306,8 +306,14 @@ internal sealed class Unpickler
                 throw Bad($"storage '{key}' has a negative size");
             }
 
-            StorageRef storage = new(dtype, key, numel);
-            storages.Add(storage);
+            // Like torch.load, the first persistent id of a key makes the storage (its type and size); any later
+            // one for the same key gets that storage whatever type it names, so its tensor has the first's dtype.
+            if (!storages.TryGetValue(key, out StorageRef? storage))
+            {
+                storage = new(dtype, key, numel);
+                storages[key] = storage;
+            }
+
             return storage;
         }
 
