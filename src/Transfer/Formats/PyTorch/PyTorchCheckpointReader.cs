@@ -33,7 +33,7 @@ internal static class PyTorchCheckpointReader
             throw new CheckpointFormatException(path, $"data.pkl is {pickle.Size} bytes, above the 1 GiB limit");
         }
 
-        object root = Unpickler.Load(path, file.ReadBytes(pickle.DataOffset, (int)pickle.Size));
+        object root = Unpickler.Load(path, new PickleInput(file, pickle.DataOffset, pickle.Size));
         return Assemble(file, root, "data.pkl", stateDictKey, (name, key) => members.TryGetValue("data/" + key, out ZipMember? member)
             ? new StorageBlock($"storage member '{member.Name}'", member.DataOffset, member.Size, member.Crc)
             : throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain"));

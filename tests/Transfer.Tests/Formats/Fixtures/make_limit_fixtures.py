@@ -93,6 +93,7 @@ torch.save(collections.OrderedDict([("__metadata__", torch.tensor([1.5, -2.0])),
 # legacy pickle stream just under 1 MB.
 f32 = Storage(torch.FloatStorage, "0", 2)
 pt_zip("stride0_2gib.pt", state_pickle([("w", tensor(f32, (2 ** 29,), (0,)))]))
+pt_zip("stride0_512mib.pt", state_pickle([("w", tensor(f32, (2 ** 27,), (0,)))]))  # read with --allow-expansion
 pt_zip("string_past_end.pt", b"\x80\x02X" + struct.pack("<I", 0xFFFFFFF0) + b"abc")
 write("legacy_unterminated.pt", bytes([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e])
       + b"\x80\x02]" + b"J\x01\x00\x00\x00a" * 160000)
