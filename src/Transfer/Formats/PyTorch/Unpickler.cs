@@ -34,6 +34,13 @@ internal sealed class Unpickler
         .. DType.All.Select(d => "torch." + d.StorageType),
     ];
 
+    /// <summary>Integers 0-1023 boxed once: sizes, strides and offsets repeat them for every tensor.</summary>
+    private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, 1024).Select(i => (object)(long)i)];
+
+    private static readonly object True = true;
+    private static readonly object False = false;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
     private readonly string path;
     private readonly PickleInput input;
     private readonly string part;
@@ -120,7 +127,7 @@ internal sealed class Unpickler
 
                 case (byte)'e':
                     {
-                        List<object> items = PopMark(at);
+                        object[] items = PopMark(at);
                         AsList(Peek(at), at, "APPENDS").AddRange(items);
                         break;
                     }
@@ -135,14 +142,14 @@ internal sealed class Unpickler
 
                 case (byte)'u':
                     {
-                        List<object> items = PopMark(at);
-                        if (items.Count % 2 != 0)
+                        object[] items = PopMark(at);
+                        if (items.Length % 2 != 0)
                         {
                             throw Bad($"SETITEMS at offset {at} has an odd number of items");
                         }
 
                         PickleDict dict = AsDict(Peek(at), at, "SETITEMS");
-                        for (int i = 0; i < items.Count; i += 2)
+                        for (int i = 0; i < items.Length; i += 2)
                         {
                             dict.Set(Key(items[i], at), items[i + 1]);
                         }
@@ -154,7 +161,7 @@ internal sealed class Unpickler
                     marks.Add(stack.Count);
                     CheckDepth(at);
                     break;
-                case (byte)'t': Push(new PickleTuple([.. PopMark(at)]), at); break;
+                case (byte)'t': Push(new PickleTuple(PopMark(at)), at); break;
                 case 0x85: Push(new PickleTuple([Pop(at)]), at); break;
                 case 0x86:
                     {
@@ -174,14 +181,14 @@ internal sealed class Unpickler
                     }
 
                 case (byte)'N': Push(PickleNone.Value, at); break;
-                case 0x88: Push(true, at); break;
-                case 0x89: Push(false, at); break;
+                case 0x88: Push(True, at); break;
+                case 0x89: Push(False, at); break;
                 case (byte)')': Push(new PickleTuple([]), at); break;
                 case (byte)']': Push(new List<object>(), at); break;
                 case (byte)'}': Push(new PickleDict(), at); break;
-                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)), at); break;
-                case (byte)'K': Push((long)Take(1)[0], at); break;
-                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2)), at); break;
+                case (byte)'J': Push(Integer(BinaryPrimitives.ReadInt32LittleEndian(Take(4))), at); break;
+                case (byte)'K': Push(Integer(Take(1)[0]), at); break;
+                case (byte)'M': Push(Integer(BinaryPrimitives.ReadUInt16LittleEndian(Take(2))), at); break;
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)), at); break;
                 case 0x8a: Push(Long1(at), at); break;
                 case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
@@ -341,6 +348,8 @@ internal sealed class Unpickler
         return value;
     }
 
+    private static object Integer(long value) => value is >= 0 and < 1024 ? SmallIntegers[value] : value;
+
     private object MemoGet(long key, long at) =>
         memo.TryGetValue(key, out object? value) ? value : throw Bad($"memo slot {key} read at offset {at} was never written");
 
@@ -376,7 +385,7 @@ internal sealed class Unpickler
     {
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
@@ -420,7 +429,7 @@ internal sealed class Unpickler
         return stack.Count <= floor ? throw Bad($"stack underflow at offset {at}") : stack[^1];
     }
 
-    private List<object> PopMark(long at)
+    private object[] PopMark(long at)
     {
         if (marks.Count == 0)
         {
@@ -429,8 +438,9 @@ internal sealed class Unpickler
 
         int mark = marks[^1];
         marks.RemoveAt(marks.Count - 1);
-        List<object> items = stack.GetRange(mark, stack.Count - mark);
-        stack.RemoveRange(mark, stack.Count - mark);
+        object[] items = new object[stack.Count - mark];
+        stack.CopyTo(mark, items, 0, items.Length);
+        stack.RemoveRange(mark, items.Length);
         return items;
     }
 

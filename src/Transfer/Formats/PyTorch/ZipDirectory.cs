@@ -123,6 +123,7 @@ internal static class ZipDirectory
         }
 
         string folder = raw[0].Name.Split('/')[0];
+        LocalHeaders headers = new(file);
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
         foreach (var (name, local, size, crc) in raw)
         {
@@ -137,26 +138,26 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' appears twice");
             }
 
-            members[relative] = new ZipMember(name, DataOffset(file, name, local, size), size, crc);
+            members[relative] = new ZipMember(name, DataOffset(file, headers, name, local, size), size, crc);
         }
 
         return (members, folder);
     }
 
-    private static long DataOffset(TensorFile file, string name, long local, long size)
+    private static long DataOffset(TensorFile file, LocalHeaders headers, string name, long local, long size)
     {
         if (local > file.Length - 30)
         {
             throw Bad(file.Path, $"zip member '{name}' has its local header outside the file");
         }
 
-        byte[] header = file.ReadBytes(local, 30);
+        ReadOnlySpan<byte> header = headers.Read(local);
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != LocalHeader)
         {
             throw Bad(file.Path, $"zip member '{name}' has no local header at offset {local}");
         }
 
-        long data = local + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(26)) + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(28));
+        long data = local + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
         if (size > file.Length - data)
         {
             throw Bad(file.Path, $"zip member '{name}' ({size} bytes at offset {data}) runs past the end of the file");
@@ -203,6 +204,29 @@ internal static class ZipDirectory
             long v = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(z[at..]));
             at += 8;
             return v;
+        }
+    }
+
+    /// <summary>
+    /// Reads 30-byte local headers through a 64 KiB window: a state dict of small tensors has a member every
+    /// few hundred bytes, so one read serves hundreds of members.
+    /// </summary>
+    private sealed class LocalHeaders(TensorFile file)
+    {
+        private readonly byte[] window = new byte[1 << 16];
+        private long start = -1;
+        private int count;
+
+        public ReadOnlySpan<byte> Read(long offset)
+        {
+            if (start < 0 || offset < start || offset + 30 > start + count)
+            {
+                start = offset;
+                count = (int)Math.Min(window.Length, file.Length - offset);
+                file.ReadExactly(offset, window.AsSpan(0, count));
+            }
+
+            return window.AsSpan((int)(offset - start), 30);
         }
     }
 
