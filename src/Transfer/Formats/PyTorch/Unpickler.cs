@@ -47,7 +47,9 @@ internal sealed class Unpickler
     private readonly bool legacy;
     private readonly List<object> stack = [];
     private readonly List<int> marks = [];
-    private readonly Dictionary<long, object> memo = [];
+    // Pickles number memo slots 0, 1, 2…: those live in a list; any other slot number in a dictionary.
+    private readonly List<object> denseMemo = [];
+    private readonly Dictionary<long, object> sparseMemo = [];
     private readonly Dictionary<string, StorageRef> storages;
     private readonly long maxOpcodes;
     private readonly long maxMemo;
@@ -351,16 +353,32 @@ internal sealed class Unpickler
     private static object Integer(long value) => value is >= 0 and < 1024 ? SmallIntegers[value] : value;
 
     private object MemoGet(long key, long at) =>
-        memo.TryGetValue(key, out object? value) ? value : throw Bad($"memo slot {key} read at offset {at} was never written");
+        key < denseMemo.Count ? denseMemo[(int)key]
+        : sparseMemo.TryGetValue(key, out object? value) ? value
+        : throw Bad($"memo slot {key} read at offset {at} was never written");
 
     private void MemoPut(long key, long at)
     {
-        if (!memo.ContainsKey(key) && memo.Count >= maxMemo)
+        object value = Peek(at);
+        if (key < denseMemo.Count)
+        {
+            denseMemo[(int)key] = value;
+            return;
+        }
+
+        if (!sparseMemo.ContainsKey(key) && denseMemo.Count + sparseMemo.Count >= maxMemo)
         {
             throw Bad($"memo exceeds {maxMemo} entries at offset {at}, more than a pickle of {input.Length} bytes needs");
         }
 
-        memo[key] = Peek(at);
+        if (key == denseMemo.Count && !sparseMemo.ContainsKey(key))
+        {
+            denseMemo.Add(value);
+        }
+        else
+        {
+            sparseMemo[key] = value;
+        }
     }
 
     private string Line(long at)
