@@ -5,11 +5,13 @@ using Transfer.Rules;
 namespace Transfer.Tests.Formats;
 
 /// <summary>
-/// Hostile and broken files are refused with one exact sentence naming the problem, quickly, and no payload
+/// Hostile and broken files are refused with one exact sentence naming the problem, within 30 s and 64 MiB of
+/// managed allocation (measured on the test's own thread, so parallel tests do not count), and no payload
 /// ever runs (the pickles would create /tmp/transfer_pwned_* markers if anything executed them).
 /// </summary>
 public sealed class MaliciousCorpusTests
 {
+    private const long MaxAllocation = 64L << 20;
     private static readonly string[] Markers = ["os_system", "eval", "popen", "nested"];
 
     public static TheoryData<string, string> Corpus => new()
@@ -79,6 +81,7 @@ public sealed class MaliciousCorpusTests
 
         string path = Fixture.Bad(file);
         Stopwatch clock = Stopwatch.StartNew();
+        long before = GC.GetAllocatedBytesForCurrentThread();
         CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() =>
         {
             using Checkpoint checkpoint = CheckpointReader.Open(path);
@@ -87,9 +90,13 @@ public sealed class MaliciousCorpusTests
                 tensor.Sha256();
             }
         });
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(problem, e.Problem);
         Assert.Equal($"{path}: {problem}", e.Message);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+
+        // Every file here is under 1 MB; reading one may cost a few times its size, never what it claims.
+        Assert.True(allocated < MaxAllocation, $"allocated {allocated} bytes");
         foreach (string marker in Markers)
         {
             Assert.False(File.Exists("/tmp/transfer_pwned_" + marker), $"payload {marker} ran");
