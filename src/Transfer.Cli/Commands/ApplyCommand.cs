@@ -18,6 +18,7 @@ internal static class ApplyCommand
         Option<string> target = TransferOptions.Target();
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
+        Option<bool> allowExpansion = ExpansionOption.Create();
         Option<string> output = new("--out")
         {
             Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat); written atomically.",
@@ -26,19 +27,19 @@ internal static class ApplyCommand
 
         Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
         {
-            source, target, rules, key, output,
+            source, target, rules, key, output, allowExpansion,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(output)!, Console.Out)));
+            parse.GetValue(output)!, Console.Out, parse.GetValue(allowExpansion))));
         return command;
     }
 
-    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout)
+    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout, bool allowExpansion = false)
     {
         CheckpointWriter.FormatOf(outPath);
         RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
-        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));

@@ -15,6 +15,7 @@ internal static class PlanCommand
         Option<string> target = TransferOptions.Target();
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
+        Option<bool> allowExpansion = ExpansionOption.Create();
         Option<string> format = new("--format")
         {
             Description = "Report format: table, json or md.",
@@ -24,19 +25,19 @@ internal static class PlanCommand
 
         Command command = new("plan", "Plan a transfer and print the report (exit 1 when the plan breaks its rules).")
         {
-            source, target, rules, key, format,
+            source, target, rules, key, format, allowExpansion,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(format)!, Console.Out, Console.Error)));
+            parse.GetValue(format)!, Console.Out, Console.Error, parse.GetValue(allowExpansion))));
         return command;
     }
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
-        TextWriter stdout, TextWriter stderr)
+        TextWriter stdout, TextWriter stderr, bool allowExpansion = false)
     {
         RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
-        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(ReportFormats.Render(plan, format));

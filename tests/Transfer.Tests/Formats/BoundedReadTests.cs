@@ -35,6 +35,20 @@ public sealed class BoundedReadTests
     }
 
     [Fact]
+    public void Plan_refuses_an_expanding_file_unless_expansion_is_allowed_and_then_reads_no_tensor_bytes()
+    {
+        string path = Fixture.Bad("stride0_2gib.pt");
+        StringWriter refused = new();
+        Assert.Equal(2, CommandErrors.Run(() => PlanCommand.Run(path, "LeNet5", null, null, "json", TextWriter.Null, refused), refused));
+        Assert.Equal($"error: {path}: {string.Format(null, Expansion, 2L << 30)}\n", refused.ToString());
+        StringWriter report = new();
+        StringWriter errors = new();
+        Assert.Equal(0, CommandErrors.Run(() => PlanCommand.Run(path, "LeNet5", null, null, "json", report, errors, allowExpansion: true), errors));
+        Assert.Equal("", errors.ToString());
+        Assert.Contains("\"source\": \"w\"", report.ToString());
+    }
+
+    [Fact]
     public void Allowed_expansion_hashes_a_512_MiB_stride0_view_exactly_with_a_small_peak_RSS()
     {
         var (code, stdout, stderr, peak) = RunMeasured("inspect", Fixture.Bad("stride0_512mib.pt"), "--hash", "--allow-expansion");
