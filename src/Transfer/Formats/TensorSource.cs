@@ -101,6 +101,23 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
                         filled += (int)bytes;
                         i += take;
                     }
+                    else if (stride == 0)
+                    {
+                        // One element repeated: copy it once, then double the copied run until the chunk is full.
+                        long take = Math.Min(count - i, (Chunk - filled) / elementSize);
+                        long total = take * elementSize;
+                        byte* run = buffer + filled;
+                        Buffer.MemoryCopy(storage + (start * elementSize), run, elementSize, elementSize);
+                        for (long done = elementSize; done < total;)
+                        {
+                            long n = Math.Min(done, total - done);
+                            Buffer.MemoryCopy(run, run + done, n, n);
+                            done += n;
+                        }
+
+                        filled += (int)total;
+                        i += take;
+                    }
                     else
                     {
                         Buffer.MemoryCopy(storage + ((start + (i * stride)) * elementSize), buffer + filled, elementSize, elementSize);

@@ -1,6 +1,8 @@
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
 
+using System.Text;
+
 namespace Transfer.Formats;
 
 /// <summary>
@@ -57,6 +59,20 @@ internal static class WritableNames
                     throw Refuse(path, $"a .pt file holds at most {ZipDirectory.MaxMembers - 3} tensors (one zip member each), but the state dict has {tensors.Count}");
                 }
 
+                foreach (WritableTensor tensor in tensors)
+                {
+                    if (Encoding.UTF8.GetByteCount(tensor.Name) > Unpickler.MaxString)
+                    {
+                        throw Refuse(path, $"tensor {Describe(tensor.Name)} has a name longer than {Unpickler.MaxString} bytes, the longest string a .pt file's pickle is read with");
+                    }
+                }
+
+                long pickle = PickleWriter.StateDict(tensors).Length;
+                if (pickle > PyTorchCheckpointReader.MaxPickle)
+                {
+                    throw Refuse(path, $"the state dict's data.pkl would be {pickle} bytes, above the {PyTorchCheckpointReader.MaxPickle}-byte limit .pt files are read with (too many or too long tensor names)");
+                }
+
                 break;
         }
     }
@@ -87,6 +103,9 @@ internal static class WritableNames
 
         return true;
     }
+
+    /// <summary>A name for a message: quoted, and cut in the middle when very long.</summary>
+    private static string Describe(string name) => name.Length <= 80 ? $"'{name}'" : $"'{name[..40]}…{name[^40..]}'";
 
     private static CheckpointFormatException Refuse(string path, string problem) => new(path, problem);
 }

@@ -35,6 +35,33 @@ public sealed class BoundedReadTests
     }
 
     [Fact]
+    public void Expanded_views_load_hash_and_convert_to_the_values_PyTorch_gives()
+    {
+        // torch.load of expand_views.pt gives these (strides (1, 0), (0, 1) and (0,)).
+        float[][] expected = [[0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], [0, 1, 2, 0, 1, 2], [2.5f, 2.5f, 2.5f, 2.5f, 2.5f]];
+        string converted = Path.Combine(Fixture.TempFolder(), "expand.safetensors");
+        using (Checkpoint checkpoint = CheckpointReader.Open(Fixture.Bad("expand_views.pt")))
+        {
+            Assert.Equal(["rows", "cols", "scalar"], checkpoint.Specs.Select(s => s.Name));
+            for (int i = 0; i < expected.Length; i++)
+            {
+                using TorchSharp.torch.Tensor loaded = checkpoint.Tensors[i].Load();
+                Assert.Equal(expected[i], loaded.data<float>().ToArray());
+                Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(expected[i].AsSpan()))), checkpoint.Tensors[i].Sha256());
+            }
+
+            CheckpointWriter.Write(converted, [.. checkpoint.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))]);
+        }
+
+        using Checkpoint back = CheckpointReader.Open(converted);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            using TorchSharp.torch.Tensor loaded = back.Tensors[i].Load();
+            Assert.Equal(expected[i], loaded.data<float>().ToArray());
+        }
+    }
+
+    [Fact]
     public void Plan_refuses_an_expanding_file_unless_expansion_is_allowed_and_then_reads_no_tensor_bytes()
     {
         string path = Fixture.Bad("stride0_2gib.pt");

@@ -11,6 +11,9 @@ namespace Transfer.Formats.PyTorch;
 /// </summary>
 internal static class PyTorchCheckpointReader
 {
+    /// <summary>The largest data.pkl read (1 GiB); the writer stays within it.</summary>
+    public const long MaxPickle = 1L << 30;
+
     private static readonly string[] StateDictKeys = ["state_dict", "model_state_dict", "model", "module"];
 
     public static Checkpoint Read(TensorFile file, string? stateDictKey)
@@ -28,7 +31,7 @@ internal static class PyTorchCheckpointReader
             throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
         }
 
-        if (pickle.Size > 1L << 30)
+        if (pickle.Size > MaxPickle)
         {
             throw new CheckpointFormatException(path, $"data.pkl is {pickle.Size} bytes, above the 1 GiB limit");
         }

@@ -98,6 +98,11 @@ pt_zip("string_past_end.pt", b"\x80\x02X" + struct.pack("<I", 0xFFFFFFF0) + b"ab
 write("legacy_unterminated.pt", bytes([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e])
       + b"\x80\x02]" + b"J\x01\x00\x00\x00a" * 160000)
 
+# Real expanded views as torch.save writes them (stride 0 in an inner or outer dimension, a 0-dim source).
+base = torch.arange(3.)
+torch.save(collections.OrderedDict([("rows", base.view(3, 1).expand(3, 4)), ("cols", base.expand(2, 3)),
+                                    ("scalar", torch.tensor(2.5).expand(5))]), os.path.join(BAD, "expand_views.pt"))
+
 # Class 3: sizes whose arithmetic overflows 64 bits.
 write("shape_overflow_zero.dat", b"\x01\x01a\x06\x03" + leb128(2 ** 62) + leb128(2 ** 62) + leb128(0))
 pt_zip("sum_overflow.pt", state_pickle([("a", tensor(f32, (2 ** 60,), (0,))), ("b", tensor(f32, (2 ** 60,), (0,)))]))
