@@ -196,7 +196,7 @@ public sealed class BoundedReadTests
     }
 
     /// <summary>Runs <c>transfer</c> in a child process, sampling its peak RSS (VmHWM) until it exits.</summary>
-    private static (int Code, string Out, string Err, long PeakBytes) RunMeasured(params string[] args)
+    internal static (int Code, string Out, string Err, long PeakBytes) RunMeasured(params string[] args)
     {
         using Process p = CliProcess.Start(args);
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();

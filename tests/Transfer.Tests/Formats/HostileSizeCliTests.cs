@@ -8,6 +8,47 @@ namespace Transfer.Tests.Formats;
 /// </summary>
 public sealed class HostileSizeCliTests
 {
+    /// <summary>The corpus files of issue 10's classes 1-4 and 10, and whether <c>transfer inspect --hash</c> reads them.</summary>
+    public static TheoryData<string, bool> Corpus => new()
+    {
+        { "metadata_name.pt", true },
+        { "expand_views.pt", true },
+        { "shared_key_two_dtypes.pt", true },
+        { "legacy_shared_key_two_dtypes.pt", true },
+        { "stride0_2gib.pt", false },
+        { "stride0_512mib.pt", false },
+        { "string_past_end.pt", false },
+        { "legacy_unterminated.pt", false },
+        { "shape_overflow_zero.dat", false },
+        { "sum_overflow.pt", false },
+        { "zip64_locator_max.pt", false },
+        { "memo_abuse.pt", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void The_real_command_reads_or_refuses_each_file_in_one_line_within_30_s_and_1_GiB(string file, bool readable)
+    {
+        string path = Fixture.Bad(file);
+        Assert.True(new FileInfo(path).Length < 1 << 20);
+        System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, stdout, stderr, peak) = BoundedReadTests.RunMeasured("inspect", "--hash", path);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.True(peak < 1L << 30, $"peak RSS {peak >> 20} MiB");
+        if (readable)
+        {
+            Assert.True(code == 0, stderr);
+            Assert.Equal("", stderr);
+            Assert.Contains("sha256", stdout);
+        }
+        else
+        {
+            Assert.Equal(2, code);
+            Assert.Equal("", stdout);
+            Assert.Matches($"^error: {System.Text.RegularExpressions.Regex.Escape(path)}: [^\n]+\n$", stderr);
+        }
+    }
+
     [Theory]
     [InlineData("shape_overflow_zero.dat", "tensor 'a' has shape [4611686018427387904, 4611686018427387904, 0], whose size in bytes overflows 64-bit arithmetic")]
     [InlineData("sum_overflow.pt", "its tensors' sizes add up to more than 9223372036854775807 bytes")]
