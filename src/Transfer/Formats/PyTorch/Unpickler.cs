@@ -51,6 +51,7 @@ internal sealed class Unpickler
     private readonly List<object> denseMemo = [];
     private readonly Dictionary<long, object> sparseMemo = [];
     private readonly Dictionary<string, StorageRef> storages;
+    private readonly long size;
     private readonly long maxOpcodes;
     private readonly long maxMemo;
 
@@ -61,8 +62,10 @@ internal sealed class Unpickler
         this.part = part;
         this.legacy = legacy;
         this.storages = storages;
-        maxOpcodes = BaseOpcodes + (input.Remaining / BytesPerOpcode);
-        maxMemo = BaseMemo + (input.Remaining / BytesPerMemo);
+        // A legacy pickle's length is known only at its STOP: it is measured by the bytes left in the file.
+        size = input.Remaining;
+        maxOpcodes = BaseOpcodes + (size / BytesPerOpcode);
+        maxMemo = BaseMemo + (size / BytesPerMemo);
     }
 
     /// <summary>Reads one pickle that must fill <paramref name="input"/> exactly (a zip's <c>data.pkl</c>).</summary>
@@ -84,7 +87,7 @@ internal sealed class Unpickler
         {
             if (count >= maxOpcodes)
             {
-                throw Bad($"more than {maxOpcodes} opcodes, more work than a pickle of {input.Length} bytes needs");
+                throw Bad($"more than {maxOpcodes} opcodes, more work than a pickle of {size} bytes needs");
             }
 
             if (input.Remaining <= 0)
@@ -368,7 +371,7 @@ internal sealed class Unpickler
 
         if (!sparseMemo.ContainsKey(key) && denseMemo.Count + sparseMemo.Count >= maxMemo)
         {
-            throw Bad($"memo exceeds {maxMemo} entries at offset {at}, more than a pickle of {input.Length} bytes needs");
+            throw Bad($"memo exceeds {maxMemo} entries at offset {at}, more than a pickle of {size} bytes needs");
         }
 
         if (key == denseMemo.Count && !sparseMemo.ContainsKey(key))
