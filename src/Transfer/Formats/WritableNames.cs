@@ -1,7 +1,6 @@
+using System.Text;
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
-
-using System.Text;
 
 namespace Transfer.Formats;
 
