@@ -19,6 +19,7 @@ internal static class ApplyCommand
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
         Option<long?> seed = TransferOptions.Seed();
+        Option<bool> allowExpansion = ExpansionOption.Create();
         Option<string> output = new("--out")
         {
             Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat); written atomically.",
@@ -27,15 +28,16 @@ internal static class ApplyCommand
 
         Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
         {
-            source, target, rules, key, output, seed,
+            source, target, rules, key, output, seed, allowExpansion,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(output)!, Console.Out, parse.GetValue(seed))));
+            parse.GetValue(output)!, Console.Out, parse.GetValue(seed), parse.GetValue(allowExpansion))));
         return command;
     }
 
-    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout, long? seed = null)
+    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout,
+        long? seed = null, bool allowExpansion = false)
     {
         CheckpointWriter.FormatOf(outPath);
         RuleSet rules = RuleFiles.Load(rulesPath);
@@ -44,7 +46,7 @@ internal static class ApplyCommand
             rules = rules.WithSeed(overridden);
         }
 
-        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));

@@ -14,16 +14,17 @@ internal static class ConvertCommand
         Argument<string> input = new("in") { Description = "The checkpoint to read (format detected from its content)." };
         Argument<string> output = new("out") { Description = "The file to write: .safetensors, .pt/.pth/.bin or .dat." };
         Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict that holds the state dict." };
-        Command command = new("convert", "Convert a checkpoint between PyTorch, safetensors and TorchSharp formats.") { input, output, key };
+        Option<bool> allowExpansion = ExpansionOption.Create();
+        Command command = new("convert", "Convert a checkpoint between PyTorch, safetensors and TorchSharp formats.") { input, output, key, allowExpansion };
         command.SetAction(result => CommandErrors.Run(() =>
-            Run(result.GetValue(input)!, result.GetValue(output)!, result.GetValue(key), Console.Out)));
+            Run(result.GetValue(input)!, result.GetValue(output)!, result.GetValue(key), Console.Out, result.GetValue(allowExpansion))));
         return command;
     }
 
-    internal static int Run(string input, string output, string? key, TextWriter stdout)
+    internal static int Run(string input, string output, string? key, TextWriter stdout, bool allowExpansion = false)
     {
         string format = CheckpointWriter.FormatOf(output);
-        using Checkpoint checkpoint = CheckpointReader.Open(input, key);
+        using Checkpoint checkpoint = CheckpointReader.Open(input, key, allowExpansion);
         CheckpointWriter.Write(output, [.. checkpoint.Tensors.Select(t => KeyValuePair.Create(t.Spec.Name, t))], checkpoint.Metadata);
         stdout.WriteLine($"converted {checkpoint.Tensors.Count} tensors from {input} ({checkpoint.Format}) to {output} ({format})");
         return CommandErrors.Ok;

@@ -21,16 +21,18 @@ internal static class InspectCommand
         format.AcceptOnlyFromAmong("table", "json");
         Option<bool> hash = new("--hash") { Description = "Also print the SHA-256 of each tensor's contiguous little-endian bytes (reads all data)." };
         Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict that holds the state dict." };
-        Command command = new("inspect", "List the tensors of a checkpoint file.") { file, format, hash, key };
+        Option<bool> allowExpansion = ExpansionOption.Create();
+        Command command = new("inspect", "List the tensors of a checkpoint file.") { file, format, hash, key, allowExpansion };
         command.SetAction(result => CommandErrors.Run(() =>
-            Run(result.GetValue(file)!, result.GetValue(format) ?? "table", result.GetValue(hash), result.GetValue(key), Console.Out)));
+            Run(result.GetValue(file)!, result.GetValue(format) ?? "table", result.GetValue(hash), result.GetValue(key), Console.Out,
+                result.GetValue(allowExpansion))));
         return command;
     }
 
     /// <summary>Prints the listing; exceptions go to <see cref="CommandErrors.Run"/>.</summary>
-    internal static int Run(string file, string format, bool hash, string? key, TextWriter output)
+    internal static int Run(string file, string format, bool hash, string? key, TextWriter output, bool allowExpansion = false)
     {
-        using Checkpoint checkpoint = CheckpointReader.Open(file, key);
+        using Checkpoint checkpoint = CheckpointReader.Open(file, key, allowExpansion);
         string[]? hashes = hash ? [.. checkpoint.Tensors.Select(t => t.Sha256())] : null;
         output.Write(format == "json" ? Json(checkpoint, hashes) : Table(checkpoint, hashes));
         return CommandErrors.Ok;

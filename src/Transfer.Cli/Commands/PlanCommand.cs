@@ -18,6 +18,7 @@ internal static class PlanCommand
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
         Option<long?> seed = TransferOptions.Seed();
+        Option<bool> allowExpansion = ExpansionOption.Create();
         Option<string> format = new("--format")
         {
             Description = "Report format: table, json or md.",
@@ -31,16 +32,16 @@ internal static class PlanCommand
 
         Command command = new("plan", "Plan a transfer and print the report (exit 1 when the plan breaks its rules).")
         {
-            source, target, rules, key, format, seed, check,
+            source, target, rules, key, format, seed, check, allowExpansion,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(format)!, Console.Out, Console.Error, parse.GetValue(seed), parse.GetValue(check))));
+            parse.GetValue(format)!, Console.Out, Console.Error, parse.GetValue(seed), parse.GetValue(check), parse.GetValue(allowExpansion))));
         return command;
     }
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
-        TextWriter stdout, TextWriter stderr, long? seed = null, string? checkPath = null)
+        TextWriter stdout, TextWriter stderr, long? seed = null, string? checkPath = null, bool allowExpansion = false)
     {
         RuleSet rules = RuleFiles.Load(rulesPath);
         if (seed is long overridden)
@@ -49,7 +50,7 @@ internal static class PlanCommand
         }
 
         string? expected = checkPath is null ? null : File.ReadAllText(checkPath);
-        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
+        using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         if (expected is not null)

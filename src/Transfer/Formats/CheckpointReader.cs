@@ -17,8 +17,13 @@ public static class CheckpointReader
     /// <summary>Opens <paramref name="path"/>; the caller disposes the result.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>
+    /// <param name="allowExpansion">
+    /// Accept tensors that hold more than 16 × the file's size + 64 MiB (views repeating stored bytes, such as
+    /// stride-0 expansions); by default such a file is refused, since reading it all would produce far more
+    /// data than it holds.
+    /// </param>
     /// <exception cref="CheckpointFormatException">The file is unreadable, corrupt or hostile.</exception>
-    public static Checkpoint Open(string path, string? stateDictKey = null)
+    public static Checkpoint Open(string path, string? stateDictKey = null, bool allowExpansion = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -50,7 +55,14 @@ public static class CheckpointReader
                 throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts, but this is a {checkpoint.Format} file");
             }
 
+            ExpansionLimit.Check(checkpoint, file.Length, allowExpansion);
             return checkpoint;
+        }
+        catch (OverflowException)
+        {
+            // Every size is checked where it is read; this only keeps a missed one a format error, not a crash.
+            file.Dispose();
+            throw new CheckpointFormatException(path, "a size or offset in the file overflows 64-bit arithmetic");
         }
         catch
         {

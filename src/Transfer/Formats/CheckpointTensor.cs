@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using TorchSharp;
 using Transfer.Rules;
 
@@ -45,28 +46,28 @@ public sealed class CheckpointTensor
         }
     }
 
-    /// <summary>The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes.</summary>
+    /// <summary>
+    /// The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes, streamed from the
+    /// file in bounded chunks (a view that repeats stored bytes is never materialised).
+    /// </summary>
     public string Sha256()
     {
-        using torch.Tensor tensor = Load();
-        return TensorBytes.Sha256(tensor);
+        using SHA256 sha = SHA256.Create();
+        using (CryptoStream hashing = new(Stream.Null, sha, CryptoStreamMode.Write, leaveOpen: true))
+        {
+            source.WriteTo(hashing);
+            hashing.FlushFinalBlock();
+        }
+
+        return Convert.ToHexStringLower(sha.Hash!);
     }
 
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
     internal long ByteCount => checked(Spec.ElementCount * DType.FromName(Spec.DType)!.Size);
 
     /// <summary>
-    /// Streams the contiguous little-endian bytes to <paramref name="output"/> without materialising the
-    /// tensor when the file holds it contiguously, so converting a large checkpoint needs constant memory.
+    /// Streams the contiguous little-endian bytes to <paramref name="output"/> in bounded chunks (file to file
+    /// inside the kernel when the output allows), so converting a large checkpoint needs constant memory.
     /// </summary>
-    internal void WriteTo(Stream output)
-    {
-        if (source.TryWriteTo(output))
-        {
-            return;
-        }
-
-        using torch.Tensor tensor = Load();
-        TensorBytes.Write(tensor, output);
-    }
+    internal void WriteTo(Stream output) => source.WriteTo(output);
 }

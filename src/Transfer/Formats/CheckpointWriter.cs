@@ -17,7 +17,10 @@ public static class CheckpointWriter
 {
     /// <summary>Writes live tensors (any device; they are copied to CPU one at a time as needed).</summary>
     /// <param name="path">The output file; its extension chooses the format.</param>
-    /// <param name="tensors">The state dict, in the order to write it. Names must be unique.</param>
+    /// <param name="tensors">
+    /// The state dict, in the order to write it. Names must be unique and ones the format can hold (safetensors
+    /// reserves <c>__metadata__</c>); anything else is refused before the file is touched.
+    /// </param>
     /// <param name="metadata">
     /// Written as safetensors <c>__metadata__</c>; <c>.pt</c> and <c>.dat</c> files hold a bare state dict and
     /// have nowhere to put it, so it is dropped there.
@@ -68,20 +71,19 @@ public static class CheckpointWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string format = FormatOf(path);
-        HashSet<string> names = new(StringComparer.Ordinal);
-        foreach (WritableTensor tensor in tensors)
+        WritableNames.Check(path, format, tensors, metadata);
+        byte[]? header = null;
+        if (format == "safetensors")
         {
-            if (!names.Add(tensor.Name))
-            {
-                throw new ArgumentException($"{path}: the state dict names '{tensor.Name}' twice");
-            }
+            header = SafeTensorsWriter.Header(tensors, metadata);
+            WritableNames.CheckSafeTensorsHeader(path, header.Length - 8);
         }
 
         AtomicFile.Write(path, stream =>
         {
             switch (format)
             {
-                case "safetensors": SafeTensorsWriter.Write(stream, tensors, metadata); break;
+                case "safetensors": SafeTensorsWriter.Write(stream, header!, tensors); break;
                 case "pytorch": PyTorchCheckpointWriter.Write(stream, tensors); break;
                 default: TorchSharpWriter.Write(stream, tensors); break;
             }

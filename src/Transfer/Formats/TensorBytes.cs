@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
 using TorchSharp;
 
 namespace Transfer.Formats;
 
-/// <summary>Raw access to a CPU tensor's contiguous little-endian bytes, for writers and hashing.</summary>
+/// <summary>Raw access to a CPU tensor's contiguous little-endian bytes, for readers and writers.</summary>
 internal static class TensorBytes
 {
     private const int Chunk = 1 << 24;
@@ -57,19 +56,6 @@ internal static class TensorBytes
                 output.Write(new ReadOnlySpan<byte>(p + done, (int)Math.Min(Chunk, length - done)));
             }
         });
-
-    public static unsafe string Sha256(torch.Tensor tensor)
-    {
-        using IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        WithContiguous(tensor, (p, length) =>
-        {
-            for (long done = 0; done < length; done += Chunk)
-            {
-                hash.AppendData(new ReadOnlySpan<byte>(p + done, (int)Math.Min(Chunk, length - done)));
-            }
-        });
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
 }
 
 /// <summary>Receives a pointer to <paramref name="length"/> contiguous tensor bytes.</summary>

@@ -39,10 +39,17 @@ internal sealed class TensorFile : IDisposable
         }
 
         byte[] buffer = new byte[count];
+        ReadExactly(offset, buffer);
+        return buffer;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>, which the caller checked lies in the file.</summary>
+    public void ReadExactly(long offset, Span<byte> buffer)
+    {
         int done = 0;
-        while (done < count)
+        while (done < buffer.Length)
         {
-            int n = RandomAccess.Read(handle, buffer.AsSpan(done), offset + done);
+            int n = RandomAccess.Read(handle, buffer[done..], offset + done);
             if (n == 0)
             {
                 throw new CheckpointFormatException(Path, $"the file ended at offset {offset + done}");
@@ -50,8 +57,6 @@ internal sealed class TensorFile : IDisposable
 
             done += n;
         }
-
-        return buffer;
     }
 
     public unsafe void Read(long offset, byte* destination, long length)

@@ -12,8 +12,11 @@ internal abstract class TensorSource
     /// <summary>Fills <paramref name="destination"/> (exactly the tensor's byte count) with its contiguous bytes.</summary>
     public abstract unsafe void CopyTo(byte* destination, long length);
 
-    /// <summary>Streams the contiguous bytes when that needs no gather; false when the caller must load.</summary>
-    public virtual bool TryWriteTo(Stream output) => false;
+    /// <summary>
+    /// Streams the contiguous row-major bytes in bounded chunks, never holding the whole tensor, so a view
+    /// that repeats stored bytes (stride 0, overlaps) costs time, not memory.
+    /// </summary>
+    public abstract void WriteTo(Stream output);
 }
 
 /// <summary>
@@ -42,7 +45,7 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
         file.Read(offset, destination, length);
     }
 
-    public override bool TryWriteTo(Stream output)
+    public override void WriteTo(Stream output)
     {
         bool whole = member is not null && member.Covers(offset, length);
         if (output is IFileRangeSink sink && length > 0)
@@ -51,7 +54,7 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
             member?.Verify();
             if (sink.TryCopyFrom(file.Handle, offset, length, whole ? member!.Recorded : null))
             {
-                return true;
+                return;
             }
         }
 
@@ -60,12 +63,11 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
             Crc32 crc = new();
             file.CopyTo(offset, length, output, crc);
             member.Check(crc.GetCurrentHashAsUInt32());
-            return true;
+            return;
         }
 
         member?.Verify();
         file.CopyTo(offset, length, output);
-        return true;
     }
 }
 
@@ -77,21 +79,98 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
 internal sealed class StridedSource(TensorFile file, long storageOffset, int elementSize, long elementOffset,
     long[] sizes, long[] strides, RecordedCrc? member = null) : TensorSource
 {
+    private const int Chunk = 1 << 20;
+
     public override unsafe void CopyTo(byte* destination, long length)
     {
         member?.Verify();
         byte* storage = file.MapPointer() + storageOffset;
+        byte* output = destination;
+        foreach (var (start, count, stride) in Runs())
+        {
+            if (stride == 1)
+            {
+                long bytes = count * elementSize;
+                Buffer.MemoryCopy(storage + (start * elementSize), output, bytes, bytes);
+                output += bytes;
+                continue;
+            }
+
+            for (long i = 0; i < count; i++)
+            {
+                Buffer.MemoryCopy(storage + ((start + (i * stride)) * elementSize), output, elementSize, elementSize);
+                output += elementSize;
+            }
+        }
+    }
+
+    public override unsafe void WriteTo(Stream output)
+    {
+        member?.Verify();
+        byte* storage = file.MapPointer() + storageOffset;
+        byte[] chunk = new byte[Chunk];
+        int filled = 0;
+        fixed (byte* buffer = chunk)
+        {
+            foreach (var (start, count, stride) in Runs())
+            {
+                for (long i = 0; i < count;)
+                {
+                    if (filled + elementSize > Chunk)
+                    {
+                        output.Write(chunk, 0, filled);
+                        filled = 0;
+                    }
+
+                    if (stride == 1)
+                    {
+                        long take = Math.Min(count - i, (Chunk - filled) / elementSize);
+                        long bytes = take * elementSize;
+                        Buffer.MemoryCopy(storage + ((start + i) * elementSize), buffer + filled, bytes, bytes);
+                        filled += (int)bytes;
+                        i += take;
+                    }
+                    else if (stride == 0)
+                    {
+                        // One element repeated: copy it once, then double the copied run until the chunk is full.
+                        long take = Math.Min(count - i, (Chunk - filled) / elementSize);
+                        long total = take * elementSize;
+                        byte* run = buffer + filled;
+                        Buffer.MemoryCopy(storage + (start * elementSize), run, elementSize, elementSize);
+                        for (long done = elementSize; done < total;)
+                        {
+                            long n = Math.Min(done, total - done);
+                            Buffer.MemoryCopy(run, run + done, n, n);
+                            done += n;
+                        }
+
+                        filled += (int)total;
+                        i += take;
+                    }
+                    else
+                    {
+                        Buffer.MemoryCopy(storage + ((start + (i * stride)) * elementSize), buffer + filled, elementSize, elementSize);
+                        filled += elementSize;
+                        i++;
+                    }
+                }
+            }
+        }
+
+        output.Write(chunk, 0, filled);
+    }
+
+    /// <summary>The tensor's elements in row-major order, as runs along the last dimension: first element, count, stride.</summary>
+    private IEnumerable<(long Start, long Count, long Stride)> Runs()
+    {
         int rank = sizes.Length;
         if (rank == 0)
         {
-            Buffer.MemoryCopy(storage + (elementOffset * elementSize), destination, length, elementSize);
-            return;
+            yield return (elementOffset, 1, 1);
+            yield break;
         }
 
         long inner = sizes[rank - 1];
-        long innerStride = strides[rank - 1];
-        long[] index = new long[rank];
-        byte* output = destination;
         long outer = 1;
         for (int d = 0; d < rank - 1; d++)
         {
@@ -100,9 +179,10 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
 
         if (outer == 0 || inner == 0)
         {
-            return;
+            yield break;
         }
 
+        long[] index = new long[rank];
         for (long o = 0; o < outer; o++)
         {
             long start = elementOffset;
@@ -111,21 +191,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
                 start += index[d] * strides[d];
             }
 
-            if (innerStride == 1)
-            {
-                long bytes = inner * elementSize;
-                Buffer.MemoryCopy(storage + (start * elementSize), output, bytes, bytes);
-                output += bytes;
-            }
-            else
-            {
-                for (long i = 0; i < inner; i++)
-                {
-                    Buffer.MemoryCopy(storage + ((start + (i * innerStride)) * elementSize), output, elementSize, elementSize);
-                    output += elementSize;
-                }
-            }
-
+            yield return (start, inner, strides[rank - 1]);
             for (int d = rank - 2; d >= 0; d--)
             {
                 if (++index[d] < sizes[d])

@@ -67,8 +67,11 @@ public sealed class StateDictSide : IDisposable
     }
 
     /// <summary>Opens a file that must exist (a transfer's source is always a checkpoint).</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>
+    /// <param name="allowExpansion">As for <see cref="CheckpointReader.Open"/>: accept tensors far larger than the file.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static StateDictSide OpenFile(string path, string? stateDictKey = null)
+    public static StateDictSide OpenFile(string path, string? stateDictKey = null, bool allowExpansion = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -76,7 +79,7 @@ public sealed class StateDictSide : IDisposable
             throw new FileNotFoundException($"{path}: no such file.");
         }
 
-        return new StateDictSide(path, CheckpointReader.Open(path, stateDictKey));
+        return new StateDictSide(path, CheckpointReader.Open(path, stateDictKey, allowExpansion));
     }
 
     /// <summary>The named tensor of a file side, unread; null when this side is a model or has no such tensor.</summary>

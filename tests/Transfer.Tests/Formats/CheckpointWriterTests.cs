@@ -112,7 +112,49 @@ public sealed class CheckpointWriterTests
     {
         string path = Path.Combine(Fixture.TempFolder(), "dup.pt");
         using Tensor x = ones(1);
-        Assert.Throws<ArgumentException>(() => CheckpointWriter.Write(path, [KeyValuePair.Create("x", x), KeyValuePair.Create("x", x)]));
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() =>
+            CheckpointWriter.Write(path, [KeyValuePair.Create("x", x), KeyValuePair.Create("x", x)]));
+        Assert.Equal($"{path}: the state dict names 'x' twice", e.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Safetensors_refuses_a_tensor_named_metadata_and_leaves_the_old_file()
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "out.safetensors");
+        File.WriteAllText(path, "old");
+        using Tensor x = ones(1);
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() =>
+            CheckpointWriter.Write(path, [KeyValuePair.Create("w", x), KeyValuePair.Create("__metadata__", x)]));
+        Assert.Equal("safetensors reserves the name '__metadata__' for the header's metadata, so a tensor of that name cannot be written; rename it or choose another output format", e.Problem);
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Single(Directory.GetFileSystemEntries(Path.GetDirectoryName(path)!));
+    }
+
+    [Theory]
+    [InlineData(".pt")]
+    [InlineData(".dat")]
+    public void Formats_without_a_reserved_name_write_and_read_back_a_tensor_named_metadata(string extension)
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "out" + extension);
+        using Tensor x = tensor(new[] { 1.5f, -2f });
+        CheckpointWriter.Write(path, [KeyValuePair.Create("__metadata__", x)]);
+        using Checkpoint back = CheckpointReader.Open(path);
+        Assert.Equal("__metadata__", Assert.Single(back.Tensors).Spec.Name);
+        using Tensor read = back.Tensors[0].Load();
+        Assert.Equal([1.5f, -2f], read.data<float>().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Extensions))]
+    public void A_name_with_an_unpaired_surrogate_is_refused_by_every_format(string extension)
+    {
+        // UTF-8 encoders would silently write U+FFFD instead, and the file would read back under another name.
+        string path = Path.Combine(Fixture.TempFolder(), "out" + extension);
+        using Tensor x = ones(1);
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() =>
+            CheckpointWriter.Write(path, [KeyValuePair.Create("ok", x), KeyValuePair.Create("bad\ud800", x)]));
+        Assert.Equal("the name of tensor 1 is not valid Unicode (it has an unpaired surrogate), so no checkpoint format can hold it", e.Problem);
         Assert.False(File.Exists(path));
     }
 }

@@ -10,8 +10,15 @@ namespace Transfer.Tests.Formats;
 /// </summary>
 public sealed class CorruptionPropertyTests
 {
-    private static readonly string[] Sources = ["views.pt", "dtypes.pt", "legacy_dtypes.pt", "dtypes.safetensors", "small.dat"];
+    private static readonly string[] Sources =
+    [
+        "views.pt", "dtypes.pt", "legacy_dtypes.pt", "dtypes.safetensors", "small.dat",
+        "malicious/shared_key_two_dtypes.pt", "malicious/legacy_shared_key_two_dtypes.pt", "malicious/metadata_name.pt",
+    ];
     private static readonly Lazy<Dictionary<string, byte[]>> Originals = new(Load);
+
+    /// <summary>The sources are a few KB; a corrupted size field must never make a reader allocate what it claims.</summary>
+    private const long MaxAllocation = 16L << 20;
 
     [Property(MaxTest = 400)]
     public bool Corrupted_files_read_or_fail_only_with_the_format_error(int seed, NonNegativeInt which)
@@ -21,6 +28,7 @@ public sealed class CorruptionPropertyTests
         byte[] bytes = Corrupt(Originals.Value[source], random);
         string path = Path.Combine(Fixture.TempFolder(), "corrupt" + Path.GetExtension(source));
         File.WriteAllBytes(path, bytes);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
             using Checkpoint checkpoint = CheckpointReader.Open(path);
@@ -29,11 +37,11 @@ public sealed class CorruptionPropertyTests
                 using var loaded = tensor.Load();
             }
 
-            return true;
+            return GC.GetAllocatedBytesForCurrentThread() - before < MaxAllocation;
         }
         catch (CheckpointFormatException e)
         {
-            return !e.Message.Contains('\n', StringComparison.Ordinal);
+            return !e.Message.Contains('\n', StringComparison.Ordinal) && GC.GetAllocatedBytesForCurrentThread() - before < MaxAllocation;
         }
         finally
         {

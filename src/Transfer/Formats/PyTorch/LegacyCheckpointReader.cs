@@ -11,55 +11,29 @@ namespace Transfer.Formats.PyTorch;
 /// </summary>
 internal static class LegacyCheckpointReader
 {
-    private const int FirstWindow = 1 << 16;
-    private const int MaxPickleBytes = 1 << 30;
-
     /// <summary>PROTO 2, LONG1 0x1950a86a20f9469cfc6c, STOP: the pickled magic number that opens every legacy file.</summary>
     private static readonly byte[] Magic = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
 
     public static Checkpoint Read(TensorFile file, string? stateDictKey)
     {
-        // The pickles' total length is known only once they are read: read a window of the file's start and
-        // widen it while a pickle runs past its end.
-        long limit = Math.Min(file.Length, MaxPickleBytes);
-        int window = (int)Math.Min(limit, FirstWindow);
-        while (true)
-        {
-            try
-            {
-                return Read(file, file.ReadBytes(0, window), stateDictKey);
-            }
-            catch (PickleEndedException e)
-            {
-                if (window >= limit)
-                {
-                    throw window < file.Length
-                        ? new CheckpointFormatException(file.Path, $"its pickles run past {MaxPickleBytes} bytes, the limit")
-                        : e.Problem;
-                }
-
-                window = (int)Math.Min(limit, (long)window * 4);
-            }
-        }
-    }
-
-    private static Checkpoint Read(TensorFile file, byte[] head, string? stateDictKey)
-    {
         string path = file.Path;
-        if (!head.AsSpan().StartsWith(Magic))
+        if (!file.ReadBytes(0, (int)Math.Min(file.Length, Magic.Length)).AsSpan().SequenceEqual(Magic))
         {
             throw new CheckpointFormatException(path, "starts with a pickled number that is not torch.save's legacy magic number, so it is not a checkpoint");
         }
 
-        int offset = Magic.Length;
-        List<StorageRef> named = [];
-        object protocol = Unpickler.LoadLegacyPart(path, head, ref offset, "protocol version pickle", named);
+        // The pickles' total length is known only once they are read: each one is read from the file up to its
+        // STOP, and the next starts there.
+        PickleInput input = new(file, 0, file.Length);
+        input.Read(Magic.Length);
+        Dictionary<string, StorageRef> named = new(StringComparer.Ordinal);
+        object protocol = Unpickler.LoadLegacyPart(path, input, "protocol version pickle", named);
         if (protocol is not 1001L)
         {
             throw new CheckpointFormatException(path, "legacy torch.save protocol version is not 1001, the only one PyTorch writes");
         }
 
-        object sysInfo = Unpickler.LoadLegacyPart(path, head, ref offset, "sys_info pickle", named);
+        object sysInfo = Unpickler.LoadLegacyPart(path, input, "sys_info pickle", named);
         if (sysInfo is not PickleDict info || !info.TryGet("little_endian", out object? little) || little is not bool isLittle)
         {
             throw new CheckpointFormatException(path, "sys_info pickle does not say whether the file is little-endian");
@@ -70,14 +44,14 @@ internal static class LegacyCheckpointReader
             throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
         }
 
-        object root = Unpickler.LoadLegacyPart(path, head, ref offset, "pickled object", named);
-        object keys = Unpickler.LoadLegacyPart(path, head, ref offset, "storage key list", named);
+        object root = Unpickler.LoadLegacyPart(path, input, "pickled object", named);
+        object keys = Unpickler.LoadLegacyPart(path, input, "storage key list", named);
         if (keys is not List<object> list || list.Any(k => k is not string))
         {
             throw new CheckpointFormatException(path, "storage key list is not a list of strings");
         }
 
-        Dictionary<string, StorageBlock> blocks = Storages(file, offset, list.Cast<string>(), named);
+        Dictionary<string, StorageBlock> blocks = Storages(file, input.Position, list.Cast<string>(), named);
         return PyTorchCheckpointReader.Assemble(file, root, "the pickled object", stateDictKey, (name, key) =>
             blocks.TryGetValue(key, out StorageBlock? block)
                 ? block
@@ -85,20 +59,9 @@ internal static class LegacyCheckpointReader
     }
 
     /// <summary>Walks the storage headers after the pickles, checking each against what the pickle said of it.</summary>
-    private static Dictionary<string, StorageBlock> Storages(TensorFile file, long offset, IEnumerable<string> keys, List<StorageRef> named)
+    private static Dictionary<string, StorageBlock> Storages(TensorFile file, long offset, IEnumerable<string> keys, Dictionary<string, StorageRef> byKey)
     {
         string path = file.Path;
-        Dictionary<string, StorageRef> byKey = new(StringComparer.Ordinal);
-        foreach (StorageRef storage in named)
-        {
-            if (byKey.TryGetValue(storage.Key, out StorageRef? seen) && seen != storage)
-            {
-                throw new CheckpointFormatException(path, $"storage '{storage.Key}' is named with two different types or sizes");
-            }
-
-            byKey[storage.Key] = storage;
-        }
-
         Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
         long at = offset;
         foreach (string key in keys)

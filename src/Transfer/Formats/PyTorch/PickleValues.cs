@@ -3,7 +3,7 @@ namespace Transfer.Formats.PyTorch;
 /// <summary>A global the unpickler allows, by name only: nothing is imported or called.</summary>
 internal sealed record PickleGlobal(string Module, string Name)
 {
-    public string FullName => $"{Module}.{Name}";
+    public string FullName { get; } = $"{Module}.{Name}";
 }
 
 /// <summary>A Python tuple.</summary>
@@ -15,27 +15,33 @@ internal sealed record PickleTuple(object?[] Items);
 /// </summary>
 internal sealed class PickleDict
 {
-    private readonly Dictionary<object, int> index = [];
+    private static readonly List<KeyValuePair<object, object?>> None = [];
 
-    public List<KeyValuePair<object, object?>> Items { get; } = [];
+    // Made on first use: every tensor's backward hooks are an empty OrderedDict, and there are many tensors.
+    private Dictionary<object, int>? index;
+    private List<KeyValuePair<object, object?>>? items;
+
+    public IReadOnlyList<KeyValuePair<object, object?>> Items => items ?? None;
 
     public void Set(object key, object? value)
     {
+        index ??= [];
+        items ??= [];
         if (index.TryGetValue(key, out int at))
         {
-            Items[at] = new(key, value);
+            items[at] = new(key, value);
             return;
         }
 
-        index[key] = Items.Count;
-        Items.Add(new(key, value));
+        index[key] = items.Count;
+        items.Add(new(key, value));
     }
 
     public bool TryGet(object key, out object? value)
     {
-        if (index.TryGetValue(key, out int at))
+        if (index is not null && index.TryGetValue(key, out int at))
         {
-            value = Items[at].Value;
+            value = items![at].Value;
             return true;
         }
 

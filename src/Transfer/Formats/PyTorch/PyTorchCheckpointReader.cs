@@ -11,6 +11,9 @@ namespace Transfer.Formats.PyTorch;
 /// </summary>
 internal static class PyTorchCheckpointReader
 {
+    /// <summary>The largest data.pkl read (1 GiB); the writer stays within it.</summary>
+    public const long MaxPickle = 1L << 30;
+
     private static readonly string[] StateDictKeys = ["state_dict", "model_state_dict", "model", "module"];
 
     public static Checkpoint Read(TensorFile file, string? stateDictKey)
@@ -28,12 +31,15 @@ internal static class PyTorchCheckpointReader
             throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
         }
 
-        if (pickle.Size > 1L << 30)
+        if (pickle.Size > MaxPickle)
         {
             throw new CheckpointFormatException(path, $"data.pkl is {pickle.Size} bytes, above the 1 GiB limit");
         }
 
-        object root = Unpickler.Load(path, ReadMember(file, pickle));
+        // data.pkl is read through a bounded window, never whole, by a parser that refuses any hostile claim on
+        // its own; its CRC-32 is then checked, streamed, before anything it describes is used.
+        object root = Unpickler.Load(path, new PickleInput(file, pickle.DataOffset, pickle.Size));
+        new RecordedCrc(file, $"zip member '{pickle.Name}'", pickle.DataOffset, pickle.Size, pickle.Crc).Verify();
         Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
         return Assemble(file, root, "data.pkl", stateDictKey, (name, key) =>
         {
@@ -141,17 +147,13 @@ internal static class PyTorchCheckpointReader
         string path = file.Path;
         DType dtype = t.Storage.DType;
 
+        long bytes = TensorShape.ByteCount(path, name, dtype, t.Sizes);
+        long count = bytes / dtype.Size;
         long storageBytes;
-        long count = 1;
         long last = t.Offset;
         try
         {
             storageBytes = checked(t.Storage.ElementCount * dtype.Size);
-            foreach (long size in t.Sizes)
-            {
-                count = checked(count * size);
-            }
-
             for (int d = 0; d < t.Sizes.Length; d++)
             {
                 last = checked(last + (Math.Max(t.Sizes[d] - 1, 0) * t.Strides[d]));
@@ -159,7 +161,7 @@ internal static class PyTorchCheckpointReader
         }
         catch (OverflowException)
         {
-            throw new CheckpointFormatException(path, $"tensor '{name}' has sizes or strides that overflow");
+            throw new CheckpointFormatException(path, $"tensor '{name}' has a storage size, offset or strides whose arithmetic overflows 64 bits");
         }
 
         if (member.Size < storageBytes)
@@ -177,7 +179,7 @@ internal static class PyTorchCheckpointReader
         // Every tensor carries its storage member's recorded CRC: the member is checked before any of its
         // bytes are used, and a tensor that is the whole member passes the checked CRC on to a .pt writer.
         TensorSource source = IsContiguous(t.Sizes, t.Strides) || count == 0
-            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size, count == 0 ? null : member.Crc)
+            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), bytes, count == 0 ? null : member.Crc)
             : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides, member.Crc);
         return new CheckpointTensor(spec, source);
     }

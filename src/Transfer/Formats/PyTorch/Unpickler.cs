@@ -7,13 +7,22 @@ namespace Transfer.Formats.PyTorch;
 /// An allowlist-only pickle reader for <c>data.pkl</c> and the pickles of legacy files. It knows the
 /// protocol-2 opcodes a state dict uses and the handful of globals that rebuild one; every other opcode or
 /// global is refused before it has any effect, naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
-/// Opcode count, stack depth and memo size are bounded so hostile input fails in milliseconds.
+/// The pickle is read from its file through a small window (<see cref="PickleInput"/>), never whole. Work is
+/// bounded by size: at most <see cref="BaseOpcodes"/> + one opcode per <see cref="BytesPerOpcode"/> bytes and
+/// <see cref="BaseMemo"/> + one memo entry per <see cref="BytesPerMemo"/> bytes (torch.save spends about 3 and
+/// 11 bytes), and a stack depth of <see cref="MaxStack"/>, so a big state dict reads while a pickle that does
+/// more than its size justifies fails fast. No string is longer than <see cref="MaxString"/>.
 /// </summary>
 internal sealed class Unpickler
 {
-    public const int MaxOpcodes = 1_000_000;
+    public const int BaseOpcodes = 10_000;
+    public const int BytesPerOpcode = 2;
+    public const int BaseMemo = 10_000;
+    public const int BytesPerMemo = 6;
     public const int MaxStack = 10_000;
-    public const int MaxMemo = 100_000;
+
+    /// <summary>The longest string read (64 MiB): state dicts hold names and small metadata, never more.</summary>
+    public const int MaxString = 64 << 20;
 
     private static readonly HashSet<string> AllowedGlobals =
     [
@@ -25,70 +34,69 @@ internal sealed class Unpickler
         .. DType.All.Select(d => "torch." + d.StorageType),
     ];
 
+    /// <summary>Integers 0-1023 boxed once: sizes, strides and offsets repeat them for every tensor.</summary>
+    private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, 1024).Select(i => (object)(long)i)];
+
+    private static readonly object True = true;
+    private static readonly object False = false;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
     private readonly string path;
-    private readonly byte[] data;
+    private readonly PickleInput input;
     private readonly string part;
     private readonly bool legacy;
     private readonly List<object> stack = [];
     private readonly List<int> marks = [];
-    private readonly Dictionary<long, object> memo = [];
-    private readonly List<StorageRef> storages = [];
-    private int position;
+    // Pickles number memo slots 0, 1, 2…: those live in a list; any other slot number in a dictionary.
+    private readonly List<object> denseMemo = [];
+    private readonly Dictionary<long, object> sparseMemo = [];
+    private readonly Dictionary<string, StorageRef> storages;
+    private readonly long size;
+    private readonly long maxOpcodes;
+    private readonly long maxMemo;
 
-    private Unpickler(string path, byte[] data, int start, string part, bool legacy)
+    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages)
     {
         this.path = path;
-        this.data = data;
+        this.input = input;
         this.part = part;
         this.legacy = legacy;
-        position = start;
+        this.storages = storages;
+        // A legacy pickle's length is known only at its STOP: it is measured by the bytes left in the file.
+        size = input.Remaining;
+        maxOpcodes = BaseOpcodes + (size / BytesPerOpcode);
+        maxMemo = BaseMemo + (size / BytesPerMemo);
     }
 
-    /// <summary>Reads one pickle that must fill <paramref name="data"/> exactly (a zip's <c>data.pkl</c>).</summary>
-    public static object Load(string path, byte[] data)
-    {
-        try
-        {
-            return new Unpickler(path, data, 0, "data.pkl", legacy: false).Run();
-        }
-        catch (PickleEndedException e)
-        {
-            throw e.Problem;
-        }
-    }
+    /// <summary>Reads one pickle that must fill <paramref name="input"/> exactly (a zip's <c>data.pkl</c>).</summary>
+    public static object Load(string path, PickleInput input) =>
+        new Unpickler(path, input, "data.pkl", legacy: false, new(StringComparer.Ordinal)).Run();
 
     /// <summary>
     /// Reads one of the pickles a legacy (pre-1.6) <c>torch.save</c> file holds back to back, starting at
-    /// <paramref name="offset"/>, which it moves past the pickle's STOP. Persistent ids there carry a sixth
-    /// item, the view metadata, which must be None. Every storage the pickle names is added to
-    /// <paramref name="named"/>.
+    /// <paramref name="input"/>'s position, which it moves past the pickle's STOP. Persistent ids there carry a sixth
+    /// item, the view metadata, which must be None. <paramref name="storages"/> holds the storages named so
+    /// far, by key, and gains the ones this pickle names first.
     /// </summary>
-    /// <exception cref="PickleEndedException">The pickle runs past the end of <paramref name="data"/>.</exception>
-    public static object LoadLegacyPart(string path, byte[] data, ref int offset, string part, List<StorageRef> named)
-    {
-        Unpickler reader = new(path, data, offset, part, legacy: true);
-        object value = reader.Run();
-        offset = reader.position;
-        named.AddRange(reader.storages);
-        return value;
-    }
+    public static object LoadLegacyPart(string path, PickleInput input, string part, Dictionary<string, StorageRef> storages) =>
+        new Unpickler(path, input, part, legacy: true, storages).Run();
 
     private object Run()
     {
-        for (int count = 0; ; count++)
+        for (long count = 0; ; count++)
         {
-            if (count >= MaxOpcodes)
+            if (count >= maxOpcodes)
             {
-                throw Bad($"more than {MaxOpcodes} opcodes");
+                throw Bad($"more than {maxOpcodes} opcodes, more work than a pickle of {size} bytes needs");
             }
 
-            if (position >= data.Length)
+            if (input.Remaining <= 0)
             {
-                throw Ended("ended before STOP");
+                throw Bad("ended before STOP");
             }
 
-            int at = position;
-            byte op = data[position++];
+            long at = input.Position;
+            byte op = input.Read(1)[0];
             switch (op)
             {
                 case 0x80: // PROTO
@@ -100,9 +108,9 @@ internal sealed class Unpickler
 
                     break;
                 case (byte)'.': // STOP
-                    if (!legacy && position != data.Length)
+                    if (!legacy && input.Remaining != 0)
                     {
-                        throw Bad($"has {data.Length - position} bytes after STOP at offset {at}");
+                        throw Bad($"has {input.Remaining} bytes after STOP at offset {at}");
                     }
 
                     if (stack.Count != 1 || marks.Count != 0)
@@ -124,7 +132,7 @@ internal sealed class Unpickler
 
                 case (byte)'e':
                     {
-                        List<object> items = PopMark(at);
+                        object[] items = PopMark(at);
                         AsList(Peek(at), at, "APPENDS").AddRange(items);
                         break;
                     }
@@ -139,14 +147,14 @@ internal sealed class Unpickler
 
                 case (byte)'u':
                     {
-                        List<object> items = PopMark(at);
-                        if (items.Count % 2 != 0)
+                        object[] items = PopMark(at);
+                        if (items.Length % 2 != 0)
                         {
                             throw Bad($"SETITEMS at offset {at} has an odd number of items");
                         }
 
                         PickleDict dict = AsDict(Peek(at), at, "SETITEMS");
-                        for (int i = 0; i < items.Count; i += 2)
+                        for (int i = 0; i < items.Length; i += 2)
                         {
                             dict.Set(Key(items[i], at), items[i + 1]);
                         }
@@ -158,7 +166,7 @@ internal sealed class Unpickler
                     marks.Add(stack.Count);
                     CheckDepth(at);
                     break;
-                case (byte)'t': Push(new PickleTuple([.. PopMark(at)]), at); break;
+                case (byte)'t': Push(new PickleTuple(PopMark(at)), at); break;
                 case 0x85: Push(new PickleTuple([Pop(at)]), at); break;
                 case 0x86:
                     {
@@ -178,14 +186,14 @@ internal sealed class Unpickler
                     }
 
                 case (byte)'N': Push(PickleNone.Value, at); break;
-                case 0x88: Push(true, at); break;
-                case 0x89: Push(false, at); break;
+                case 0x88: Push(True, at); break;
+                case 0x89: Push(False, at); break;
                 case (byte)')': Push(new PickleTuple([]), at); break;
                 case (byte)']': Push(new List<object>(), at); break;
                 case (byte)'}': Push(new PickleDict(), at); break;
-                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)), at); break;
-                case (byte)'K': Push((long)Take(1)[0], at); break;
-                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2)), at); break;
+                case (byte)'J': Push(Integer(BinaryPrimitives.ReadInt32LittleEndian(Take(4))), at); break;
+                case (byte)'K': Push(Integer(Take(1)[0]), at); break;
+                case (byte)'M': Push(Integer(BinaryPrimitives.ReadUInt16LittleEndian(Take(2))), at); break;
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)), at); break;
                 case 0x8a: Push(Long1(at), at); break;
                 case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
@@ -201,7 +209,7 @@ internal sealed class Unpickler
         }
     }
 
-    private void Global(int at)
+    private void Global(long at)
     {
         string module = Line(at);
         string name = Line(at);
@@ -214,7 +222,7 @@ internal sealed class Unpickler
         Push(new PickleGlobal(module, name), at);
     }
 
-    private void Reduce(int at)
+    private void Reduce(long at)
     {
         object args = Pop(at);
         object callable = Pop(at);
@@ -236,7 +244,7 @@ internal sealed class Unpickler
         Push(result, at);
     }
 
-    private void NewObject(int at)
+    private void NewObject(long at)
     {
         object args = Pop(at);
         object cls = Pop(at);
@@ -249,7 +257,7 @@ internal sealed class Unpickler
         throw Bad($"NEWOBJ at offset {at} creates {(cls is PickleGlobal g ? "'" + g.FullName + "'" : TypeName(cls))}, which is not allowed");
     }
 
-    private void Build(int at)
+    private void Build(long at)
     {
         Pop(at); // the state: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
         object target = Peek(at);
@@ -259,7 +267,7 @@ internal sealed class Unpickler
         }
     }
 
-    private TensorRef RebuildTensor(object?[] a, int at)
+    private TensorRef RebuildTensor(object?[] a, long at)
     {
         if (a[0] is not StorageRef storage || a[1] is not long offset || a[2] is not PickleTuple size || a[3] is not PickleTuple stride
             || size.Items.Length != stride.Items.Length || size.Items.Length > 64)
@@ -288,7 +296,7 @@ internal sealed class Unpickler
         return new TensorRef(storage, offset, sizes, strides);
     }
 
-    private StorageRef PersistentId(object pid, int at)
+    private StorageRef PersistentId(object pid, long at)
     {
         if (legacy && pid is PickleTuple { Items: [string, PickleGlobal, string, string, long, var view] } && view is not PickleNone)
         {
@@ -306,8 +314,14 @@ internal sealed class Unpickler
                 throw Bad($"storage '{key}' has a negative size");
             }
 
-            StorageRef storage = new(dtype, key, numel);
-            storages.Add(storage);
+            // Like torch.load, the first persistent id of a key makes the storage (its type and size); any later
+            // one for the same key gets that storage whatever type it names, so its tensor has the first's dtype.
+            if (!storages.TryGetValue(key, out StorageRef? storage))
+            {
+                storage = new(dtype, key, numel);
+                storages[key] = storage;
+            }
+
             return storage;
         }
 
@@ -316,7 +330,7 @@ internal sealed class Unpickler
             : $"persistent id at offset {at} is not a ('storage', type, key, location, numel) tuple");
     }
 
-    private object Long1(int at)
+    private object Long1(long at)
     {
         int n = Take(1)[0];
         if (n > 8)
@@ -324,7 +338,7 @@ internal sealed class Unpickler
             throw Bad($"LONG1 at offset {at} has {n} bytes; integers wider than 64 bits are not supported");
         }
 
-        byte[] bytes = Take(n);
+        ReadOnlySpan<byte> bytes = Take(n);
         long value = 0;
         for (int i = n - 1; i >= 0; i--)
         {
@@ -339,41 +353,60 @@ internal sealed class Unpickler
         return value;
     }
 
-    private object MemoGet(long key, int at) =>
-        memo.TryGetValue(key, out object? value) ? value : throw Bad($"memo slot {key} read at offset {at} was never written");
+    private static object Integer(long value) => value is >= 0 and < 1024 ? SmallIntegers[value] : value;
 
-    private void MemoPut(long key, int at)
+    private object MemoGet(long key, long at) =>
+        key < denseMemo.Count ? denseMemo[(int)key]
+        : sparseMemo.TryGetValue(key, out object? value) ? value
+        : throw Bad($"memo slot {key} read at offset {at} was never written");
+
+    private void MemoPut(long key, long at)
     {
-        if (!memo.ContainsKey(key) && memo.Count >= MaxMemo)
+        object value = Peek(at);
+        if (key < denseMemo.Count)
         {
-            throw Bad($"memo exceeds {MaxMemo} entries at offset {at}");
+            denseMemo[(int)key] = value;
+            return;
         }
 
-        memo[key] = Peek(at);
+        if (!sparseMemo.ContainsKey(key) && denseMemo.Count + sparseMemo.Count >= maxMemo)
+        {
+            throw Bad($"memo exceeds {maxMemo} entries at offset {at}, more than a pickle of {size} bytes needs");
+        }
+
+        if (key == denseMemo.Count && !sparseMemo.ContainsKey(key))
+        {
+            denseMemo.Add(value);
+        }
+        else
+        {
+            sparseMemo[key] = value;
+        }
     }
 
-    private string Line(int at)
+    private string Line(long at)
     {
-        int end = Array.IndexOf(data, (byte)'\n', position, Math.Min(256, data.Length - position));
+        int end = input.IndexOf((byte)'\n', 256);
         if (end < 0)
         {
-            string problem = $"GLOBAL at offset {at} has no name line within 256 bytes";
-            throw data.Length - position < 256 ? Ended(problem) : Bad(problem);
+            throw Bad($"GLOBAL at offset {at} has no name line within 256 bytes");
         }
 
-        string text = Encoding.ASCII.GetString(data, position, end - position);
-        position = end + 1;
+        string text = Encoding.ASCII.GetString(input.Read(end));
+        input.Read(1);
         return text;
     }
 
-    private int Length(uint length, int at) =>
-        length > data.Length - position ? throw Ended($"string at offset {at} claims {length} bytes, more than remain") : (int)length;
+    private int Length(uint length, long at) =>
+        length > input.Remaining ? throw Bad($"string at offset {at} claims {length} bytes, more than remain")
+        : length > MaxString ? throw Bad($"string at offset {at} claims {length} bytes, above the limit of {MaxString} for one string")
+        : (int)length;
 
-    private string Utf8(byte[] bytes, int at)
+    private string Utf8(ReadOnlySpan<byte> bytes, long at)
     {
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
@@ -381,25 +414,16 @@ internal sealed class Unpickler
         }
     }
 
-    private byte[] Take(int count)
-    {
-        if (count > data.Length - position)
-        {
-            throw Ended($"ends in the middle of an opcode at offset {position}");
-        }
+    private ReadOnlySpan<byte> Take(int count) =>
+        count > input.Remaining ? throw Bad($"ends in the middle of an opcode at offset {input.Position}") : input.Read(count);
 
-        byte[] bytes = data.AsSpan(position, count).ToArray();
-        position += count;
-        return bytes;
-    }
-
-    private void Push(object value, int at)
+    private void Push(object value, long at)
     {
         stack.Add(value);
         CheckDepth(at);
     }
 
-    private void CheckDepth(int at)
+    private void CheckDepth(long at)
     {
         if (stack.Count + marks.Count > MaxStack)
         {
@@ -407,7 +431,7 @@ internal sealed class Unpickler
         }
     }
 
-    private object Pop(int at)
+    private object Pop(long at)
     {
         int floor = marks.Count > 0 ? marks[^1] : 0;
         if (stack.Count <= floor)
@@ -420,13 +444,13 @@ internal sealed class Unpickler
         return value;
     }
 
-    private object Peek(int at)
+    private object Peek(long at)
     {
         int floor = marks.Count > 0 ? marks[^1] : 0;
         return stack.Count <= floor ? throw Bad($"stack underflow at offset {at}") : stack[^1];
     }
 
-    private List<object> PopMark(int at)
+    private object[] PopMark(long at)
     {
         if (marks.Count == 0)
         {
@@ -435,18 +459,19 @@ internal sealed class Unpickler
 
         int mark = marks[^1];
         marks.RemoveAt(marks.Count - 1);
-        List<object> items = stack.GetRange(mark, stack.Count - mark);
-        stack.RemoveRange(mark, stack.Count - mark);
+        object[] items = new object[stack.Count - mark];
+        stack.CopyTo(mark, items, 0, items.Length);
+        stack.RemoveRange(mark, items.Length);
         return items;
     }
 
-    private List<object> AsList(object target, int at, string op) =>
+    private List<object> AsList(object target, long at, string op) =>
         target as List<object> ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a list");
 
-    private PickleDict AsDict(object target, int at, string op) =>
+    private PickleDict AsDict(object target, long at, string op) =>
         target as PickleDict ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a dict");
 
-    private object Key(object key, int at) =>
+    private object Key(object key, long at) =>
         key is string or long or bool or double ? key : throw Bad($"dict key at offset {at} is {TypeName(key)}; only strings and numbers are supported");
 
     private static string TypeName(object value) => value switch
@@ -501,6 +526,4 @@ internal sealed class Unpickler
     } + $" (0x{op:x2})";
 
     private CheckpointFormatException Bad(string problem) => new(path, $"{part}: {problem}");
-
-    private PickleEndedException Ended(string problem) => new(new CheckpointFormatException(path, $"{part}: {problem}"));
 }

@@ -17,7 +17,8 @@ internal static class ZipDirectory
     private const uint Zip64End = 0x06064b50;
     private const uint DirectoryEntry = 0x02014b50;
     private const uint LocalHeader = 0x04034b50;
-    private const int MaxMembers = 1_000_000;
+    /// <summary>The most members an archive may have; the writer stays within it.</summary>
+    public const int MaxMembers = 1_000_000;
 
     /// <summary>Returns the members keyed by their path below the top folder, and the folder's name.</summary>
     public static (Dictionary<string, ZipMember> Members, string Folder) Read(TensorFile file)
@@ -47,7 +48,7 @@ internal static class ZipDirectory
         if (eocdOffset >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(file.ReadBytes(eocdOffset - 20, 4)) == Zip64Locator)
         {
             byte[] locator = file.ReadBytes(eocdOffset - 20, 20);
-            long recordOffset = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)));
+            long recordOffset = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)));
             byte[] record = file.ReadBytes(recordOffset, 56);
             if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64End)
             {
@@ -122,6 +123,7 @@ internal static class ZipDirectory
         }
 
         string folder = raw[0].Name.Split('/')[0];
+        LocalHeaders headers = new(file);
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
         List<(long Start, long End, string Name)> spans = new(raw.Count);
         foreach (var (name, local, size, crc) in raw)
@@ -137,7 +139,7 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' appears twice");
             }
 
-            ZipMember member = new(name, DataOffset(file, name, local, size), size, crc);
+            ZipMember member = new(name, DataOffset(file, headers, name, local, size), size, crc);
             members[relative] = member;
             spans.Add((local, member.DataOffset + size, name));
         }
@@ -169,20 +171,20 @@ internal static class ZipDirectory
         }
     }
 
-    private static long DataOffset(TensorFile file, string name, long local, long size)
+    private static long DataOffset(TensorFile file, LocalHeaders headers, string name, long local, long size)
     {
         if (local > file.Length - 30)
         {
             throw Bad(file.Path, $"zip member '{name}' has its local header outside the file");
         }
 
-        byte[] header = file.ReadBytes(local, 30);
+        ReadOnlySpan<byte> header = headers.Read(local);
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != LocalHeader)
         {
             throw Bad(file.Path, $"zip member '{name}' has no local header at offset {local}");
         }
 
-        long data = local + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(26)) + BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(28));
+        long data = local + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
         if (size > file.Length - data)
         {
             throw Bad(file.Path, $"zip member '{name}' ({size} bytes at offset {data}) runs past the end of the file");
@@ -229,6 +231,29 @@ internal static class ZipDirectory
             long v = ToLong(path, BinaryPrimitives.ReadUInt64LittleEndian(z[at..]));
             at += 8;
             return v;
+        }
+    }
+
+    /// <summary>
+    /// Reads 30-byte local headers through a 64 KiB window: a state dict of small tensors has a member every
+    /// few hundred bytes, so one read serves hundreds of members.
+    /// </summary>
+    private sealed class LocalHeaders(TensorFile file)
+    {
+        private readonly byte[] window = new byte[1 << 16];
+        private long start = -1;
+        private int count;
+
+        public ReadOnlySpan<byte> Read(long offset)
+        {
+            if (start < 0 || offset < start || offset + 30 > start + count)
+            {
+                start = offset;
+                count = (int)Math.Min(window.Length, file.Length - offset);
+                file.ReadExactly(offset, window.AsSpan(0, count));
+            }
+
+            return window.AsSpan((int)(offset - start), 30);
         }
     }
 

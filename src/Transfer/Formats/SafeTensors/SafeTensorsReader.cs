@@ -11,7 +11,8 @@ namespace Transfer.Formats.SafeTensors;
 /// </summary>
 internal static class SafeTensorsReader
 {
-    private const long MaxHeader = 100_000_000;
+    /// <summary>The longest header the reference implementation reads, so the longest one the writer writes.</summary>
+    public const long MaxHeader = 100_000_000;
 
     public static Checkpoint Read(TensorFile file)
     {
@@ -130,11 +131,6 @@ internal static class SafeTensorsReader
             shape.Add(size);
         }
 
-        if (shape.Count > 64)
-        {
-            throw Bad(path, $"safetensors entry '{name}' has rank {shape.Count}, above the limit of 64");
-        }
-
         if (!value.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array
             || offsets.GetArrayLength() != 2
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
@@ -142,22 +138,7 @@ internal static class SafeTensorsReader
             throw Bad(path, $"safetensors entry '{name}' needs data_offsets [begin, end] with 0 <= begin <= end");
         }
 
-        long bytes;
-        try
-        {
-            long count = 1;
-            foreach (long size in shape)
-            {
-                count = checked(count * size);
-            }
-
-            bytes = checked(count * dtype.Size);
-        }
-        catch (OverflowException)
-        {
-            throw Bad(path, $"safetensors entry '{name}' has shape {TensorSpec.FormatShape(shape)}, whose byte size overflows");
-        }
-
+        long bytes = TensorShape.ByteCount(path, name, dtype, shape);
         if (end - begin != bytes)
         {
             throw Bad(path, $"safetensors entry '{name}' has {end - begin} bytes at [{begin}, {end}) but shape {TensorSpec.FormatShape(shape)} of {dtype.Name} needs {bytes}");

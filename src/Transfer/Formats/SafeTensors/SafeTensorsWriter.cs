@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 
 namespace Transfer.Formats.SafeTensors;
@@ -11,7 +10,8 @@ namespace Transfer.Formats.SafeTensors;
 /// </summary>
 internal static class SafeTensorsWriter
 {
-    public static void Write(Stream output, IReadOnlyList<WritableTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>The whole header: its 8-byte length, then the JSON padded with spaces to a multiple of 8.</summary>
+    public static byte[] Header(IReadOnlyList<WritableTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         using MemoryStream json = new();
         using (Utf8JsonWriter writer = new(json))
@@ -53,12 +53,18 @@ internal static class SafeTensorsWriter
 
         long length = json.Length;
         int padding = (int)((8 - (length % 8)) % 8);
-        byte[] prefix = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)(length + padding));
-        output.Write(prefix);
+        byte[] header = new byte[8 + length + padding];
+        BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)(length + padding));
         json.Position = 0;
-        json.CopyTo(output);
-        output.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        json.ReadExactly(header, 8, (int)length);
+        header.AsSpan(8 + (int)length).Fill((byte)' ');
+        return header;
+    }
+
+    /// <summary>Writes <paramref name="header"/> (from <see cref="Header"/>) and then the tensors' bytes.</summary>
+    public static void Write(Stream output, byte[] header, IReadOnlyList<WritableTensor> tensors)
+    {
+        output.Write(header);
         foreach (WritableTensor tensor in tensors)
         {
             tensor.WriteBytes(output);

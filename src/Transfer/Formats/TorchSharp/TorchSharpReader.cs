@@ -10,8 +10,6 @@ namespace Transfer.Formats.TorchSharp;
 /// </summary>
 internal static class TorchSharpReader
 {
-    private const int MaxRank = 64;
-
     public static Checkpoint Read(TensorFile file)
     {
         string path = file.Path;
@@ -36,19 +34,18 @@ internal static class TorchSharpReader
             DType dtype = DType.All.FirstOrDefault(d => (long)d.ScalarType == code)
                 ?? throw new CheckpointFormatException(path, $"TorchSharp file: entry '{name}' has ScalarType code {code}, which Transfer does not read");
             long rank = cursor.Varint($"rank of '{name}'");
-            if (rank > MaxRank)
+            if (rank > TensorShape.MaxRank)
             {
-                throw new CheckpointFormatException(path, $"TorchSharp file: entry '{name}' has rank {rank}, above the limit of {MaxRank}");
+                throw new CheckpointFormatException(path, $"TorchSharp file: entry '{name}' has rank {rank}, above the limit of {TensorShape.MaxRank}");
             }
 
             long[] shape = new long[rank];
-            long bytes = dtype.Size;
             for (int d = 0; d < rank; d++)
             {
                 shape[d] = cursor.Varint($"shape of '{name}'");
-                bytes = shape[d] == 0 || bytes == 0 ? 0 : (bytes > (file.Length / shape[d]) ? long.MaxValue : bytes * shape[d]);
             }
 
+            long bytes = TensorShape.ByteCount(path, name, dtype, shape);
             if (bytes > file.Length - cursor.Position)
             {
                 throw new CheckpointFormatException(path, $"TorchSharp file: entry '{name}' of shape {TensorSpec.FormatShape(shape)} needs more bytes than remain after offset {cursor.Position}");
