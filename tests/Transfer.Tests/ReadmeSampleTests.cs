@@ -59,8 +59,7 @@ public sealed partial class ReadmeSampleTests
         Console.Write(PlanTableReport.Render(plan));                               // also PlanJsonReport, PlanMarkdownReport
         plan.EnsureValid();                                                        // throws TransferPlanException listing every problem
 
-        Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name);
-        PlanApplier.Apply(plan, model, name => byName[name].Load());               // validated whole, then copied
+        PlanApplier.Apply(plan, model, source);                                    // validates, then reads one tensor at a time
         FreezeReport frozen = Freezer.Apply(model, new FreezeSpec(["conv.*"]));
         // README sample ends
         return (plan, frozen);

@@ -45,6 +45,22 @@ public sealed class CheckpointTensor
         }
     }
 
+    /// <summary>
+    /// Writes the tensor's contiguous bytes (exactly <paramref name="length"/>, its byte count) to
+    /// <paramref name="destination"/>, such as the storage of a contiguous CPU tensor of the same dtype and
+    /// shape. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
+    internal unsafe void ReadInto(byte* destination, long length)
+    {
+        if (length != ByteCount)
+        {
+            throw new InvalidOperationException($"'{Spec.Name}' has {ByteCount} bytes, not {length}.");
+        }
+
+        source.CopyTo(destination, length);
+    }
+
     /// <summary>The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes.</summary>
     public string Sha256()
     {

@@ -83,6 +83,13 @@ public sealed class StateDictSide : IDisposable
     internal CheckpointTensor? FileTensor(string name) =>
         _fileTensors is not null && _fileTensors.TryGetValue(name, out CheckpointTensor? tensor) ? tensor : null;
 
+    /// <summary>
+    /// The named tensor as an entry to write under <paramref name="writeAs"/>: streamed unread from the file,
+    /// or the model's own tensor (written as it is when the writer reaches it).
+    /// </summary>
+    internal CheckpointEntry EntryOf(string name, string writeAs) =>
+        _fileTensors is not null ? CheckpointEntry.Of(writeAs, _fileTensors[name]) : CheckpointEntry.Of(writeAs, _modelTensors![name]);
+
     /// <summary>Reads one tensor into a new CPU tensor the caller owns.</summary>
     public torch.Tensor Load(string name)
     {
