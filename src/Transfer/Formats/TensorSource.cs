@@ -33,9 +33,12 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
 
     public override bool TryWriteTo(Stream output)
     {
-        if (output is IFileRangeSink sink && sink.TryCopyFrom(file.Handle, offset, length, crc))
+        using (file.Use())
         {
-            return true;
+            if (output is IFileRangeSink sink && sink.TryCopyFrom(file.Handle, offset, length, crc))
+            {
+                return true;
+            }
         }
 
         file.CopyTo(offset, length, output);
@@ -52,6 +55,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
 {
     public override unsafe void CopyTo(byte* destination, long length)
     {
+        using TensorFile.Lease lease = file.Use();
         byte* storage = file.MapPointer() + storageOffset;
         int rank = sizes.Length;
         if (rank == 0)
@@ -77,6 +81,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
 
         for (long o = 0; o < outer; o++)
         {
+            file.ThrowIfDisposed();
             long start = elementOffset;
             for (int d = 0; d < rank - 1; d++)
             {
