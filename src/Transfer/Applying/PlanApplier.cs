@@ -62,7 +62,8 @@ public static class PlanApplier
             foreach ((string name, torch.Tensor tensor) in target)
             {
                 // Tensors the plan writes get their own storage; the rest share the target's.
-                torch.Tensor copy = written.Contains(name) ? tensor.detach().clone() : tensor.alias();
+                using torch.Tensor detached = tensor.detach();
+                torch.Tensor copy = written.Contains(name) ? detached.clone() : tensor.alias();
                 merged.Add(new KeyValuePair<string, torch.Tensor>(name, copy));
             }
 

@@ -98,7 +98,8 @@ public sealed class StateDictSide : IDisposable
             return _fileTensors[name].Load();
         }
 
-        return _modelTensors![name].detach().clone();
+        using torch.Tensor detached = _modelTensors![name].detach();
+        return detached.clone();
     }
 
     /// <summary>Every tensor in state-dict order, each a new tensor the caller owns.</summary>
