@@ -7,8 +7,8 @@ namespace Transfer.Applying;
 /// <summary>
 /// The one check every apply path runs before it reads a single tensor: the plan must be valid by its own
 /// rules (<see cref="TransferPlan.EnsureValid"/>), and every entry that copies must fit the actual source and
-/// target specs (names present, each target written once, shapes and dtypes as planned, whole copies of
-/// equal shape, partial copies of equal rank). Pure: specs in, copies or one exception listing every problem out.
+/// target specs (names present, each target written once, shapes and dtypes as planned, a dtype change only
+/// where the entry says cast, whole copies of equal shape, partial copies of equal rank). Pure: specs in, copies or one exception listing every problem out.
 /// </summary>
 internal static class ApplyValidator
 {
@@ -115,6 +115,11 @@ internal static class ApplyValidator
         if (entry.SourceDtype is not null && entry.SourceDtype != from.DType)
         {
             return $"Source '{entry.Source}' is {from.DType} but the plan expected {entry.SourceDtype}.";
+        }
+
+        if (from.DType != into.DType && !entry.Cast)
+        {
+            return $"Plan entry for '{key}' does not say cast, but its source '{entry.Source}' is {from.DType} and the target is {into.DType}.";
         }
 
         if (entry.Status == EntryStatus.Loaded && !from.SameShape(into))

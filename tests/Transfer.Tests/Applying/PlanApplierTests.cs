@@ -27,6 +27,7 @@ public sealed class PlanApplierTests
         SourceShape = sourceShape,
         SourceDtype = dtype,
         TargetDtype = "float32",
+        Cast = dtype != "float32",
     };
 
     private static Dictionary<string, float[]> Snapshot(torch.nn.Module model) =>
@@ -170,6 +171,21 @@ public sealed class PlanApplierTests
         Assert.Equal(1, report.Cast);
         Assert.Equal(torch.float32, target.state_dict()["weight"].dtype);
         Assert.Equal(new[] { 0.1f, -2.5f }, target.state_dict()["weight"].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void A_dtype_change_the_plan_does_not_call_a_cast_is_refused()
+    {
+        using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(2, 1);
+        using torch.Tensor source = torch.zeros(1, 2, dtype: torch.float64);
+        float[] before = target.state_dict()["weight"].data<float>().ToArray();
+        TransferPlan plan = PlanOf(Entry(EntryStatus.Loaded, "weight", [1, 2], "w", [1, 2], "float64") with { Cast = false });
+
+        TransferPlanException e = Assert.Throws<TransferPlanException>(
+            () => PlanApplier.Apply(plan, target, new Dictionary<string, torch.Tensor> { ["w"] = source }));
+
+        Assert.Equal("Plan entry for 'weight' does not say cast, but its source 'w' is float64 and the target is float32.", e.Message);
+        Assert.Equal(before, target.state_dict()["weight"].data<float>().ToArray());
     }
 
     [Fact]
