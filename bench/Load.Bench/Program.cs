@@ -65,13 +65,13 @@ for (int round = 0; round < rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine($"{"",-14}{"Transfer",10}{"PyBridge",10}{"PyTorch",10}{"Transfer/PyBridge",20}");
+Console.WriteLine($"{"",-18}{"Transfer",10}{"PyBridge",10}{"PyTorch",10}{"Transfer/PyBridge",20}");
 foreach (string format in new[] { ".pt", ".safetensors" })
 {
     double ours = Median($"Transfer {format}");
     double bridge = Median($"PyBridge {format}");
     string torchTime = format == ".pt" ? Median("PyTorch 1.13 .pt").ToString("F3", CultureInfo.InvariantCulture) : "-";
-    Console.WriteLine($"{format + " (s)",-14}{ours,10:F3}{bridge,10:F3}{torchTime,10}{ours / bridge,19:F2}x  goal <= 0.5x: {(ours <= 0.5 * bridge ? "met" : "NOT met")}");
+    Console.WriteLine($"{format + " (s)",-18}{ours,10:F3}{bridge,10:F3}{torchTime,10}{ours / bridge,19:F2}x  goal <= 0.5x: {(ours <= 0.5 * bridge ? "met" : "NOT met")}");
 }
 
 Console.WriteLine();
