@@ -95,6 +95,7 @@ public static class PlanApplier
     {
         List<(PlannedCopy Copy, nint Address, long Length)> direct = [];
         using (torch.no_grad())
+        using (torch.NewDisposeScope())
         {
             foreach (PlannedCopy copy in copies)
             {

@@ -162,3 +162,40 @@ public sealed class ValidateThenStreamTests
             target.state_dict()["weight"].data<float>().ToArray());
     }
 }
+
+/// <summary>What applying into a live model allocates, counted by TorchSharp's per-thread tensor statistics.</summary>
+public sealed class ApplyAllocationTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Applying_a_checkpoint_into_a_model_creates_no_tensor_for_whole_copies_and_none_outside_a_dispose_scope(bool slice)
+    {
+        using LeNet5 five = new();
+        using LeNet6 six = new();
+        string path = Path.Combine(Fixture.TempFolder(), "five.safetensors");
+        CheckpointWriter.Write(path, StateDictOrder.Entries(five));
+        using Checkpoint checkpoint = CheckpointReader.Open(path);
+        RuleSet rules = slice ? RuleSet.Builder().Shape(ShapePolicy.Slice, "fc.5.*").Build() : RuleSet.Default;
+        TransferPlan plan = TransferPlanner.Plan(checkpoint.Specs, ModelSpecs.Of(six), rules);
+        ThreadDisposeScopeStatistics stats = DisposeScopeManager.Statistics;
+        long live = stats.ThreadTotalLiveCount;
+        long outside = stats.CreatedOutsideScopeCount;
+        long inside = stats.CreatedInScopeCount;
+
+        PlanApplier.Apply(plan, six, checkpoint);
+
+        Assert.Equal(live, stats.ThreadTotalLiveCount);
+        Assert.Equal(outside, stats.CreatedOutsideScopeCount);
+        if (slice)
+        {
+            // The two partial copies read their sources as tensors and narrow them, all inside scopes.
+            Assert.True(stats.CreatedInScopeCount > inside);
+        }
+        else
+        {
+            // Whole copies go from the file straight into the parameters' storage: no tensor at all.
+            Assert.Equal(inside, stats.CreatedInScopeCount);
+        }
+    }
+}
