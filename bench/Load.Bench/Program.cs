@@ -41,9 +41,16 @@ string[] expected = Run("/usr/bin/python3", [Path.Combine(here, "pytorch_load.py
 foreach ((string name, string path, Action<string> load) in sides)
 {
     Zero(model);
+    long peakBefore = PeakRss();
     load(path);
+    long peakAfter = PeakRss();
     string verdict = Hashes(model).SequenceEqual(expected) ? "equal" : "DIFFERENT";
     Console.WriteLine($"values loaded by {name,-22} vs PyTorch 1.13 (SHA-256 per tensor): {verdict}");
+    if (name == sides[0].Name)
+    {
+        // Nothing but the model has been loaded yet, so any rise in the process's peak is this load's own.
+        Console.WriteLine($"  peak RSS before and after this first load: {peakBefore / 1e6:F0} MB, {peakAfter / 1e6:F0} MB (+{(peakAfter - peakBefore) / 1e6:F0} MB)");
+    }
 }
 
 Dictionary<string, List<double>> times = [];
@@ -103,6 +110,12 @@ static void Zero(torch.nn.Module model)
             p.zero_();
         }
     }
+}
+
+static long PeakRss()
+{
+    string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 }
 
 static string[] Hashes(torch.nn.Module model) =>
