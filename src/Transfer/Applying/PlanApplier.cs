@@ -21,6 +21,9 @@ namespace Transfer.Applying;
 /// </summary>
 public static class PlanApplier
 {
+    /// <summary>The largest byte range one thread reads at a time into a parameter's storage.</summary>
+    private const long Piece = 8L << 20;
+
     /// <summary>Applies the plan to a live model's parameters and buffers, in place, from tensors the caller owns (none is disposed).</summary>
     /// <exception cref="TransferPlanException">The plan is invalid or does not fit the source or the model; nothing was written.</exception>
     public static ApplyReport Apply(TransferPlan plan, torch.nn.Module target, IReadOnlyDictionary<string, torch.Tensor> source)
@@ -114,16 +117,45 @@ public static class PlanApplier
         ReadAll(direct, source);
     }
 
-    /// <summary>Reads whole tensors into their targets' storage, largest first, on every core.</summary>
+    /// <summary>
+    /// Reads whole tensors into their targets' storage on every core: contiguous ones in pieces of at most
+    /// <see cref="Piece"/> bytes (so one large tensor is read by all threads), the rest whole, largest first.
+    /// </summary>
     private static unsafe void ReadAll(List<(PlannedCopy Copy, nint Address, long Length)> direct, SourceTensors source)
     {
-        direct.Sort((a, b) => b.Length.CompareTo(a.Length));
+        List<(string Name, nint Address, long Start, long Count, bool Whole)> pieces = [];
+        foreach ((PlannedCopy copy, nint address, long length) in direct)
+        {
+            string name = copy.Source.Name;
+            if (length <= Piece || !source.HasParts(name))
+            {
+                pieces.Add((name, address, 0, length, true));
+                continue;
+            }
+
+            for (long start = 0; start < length; start += Piece)
+            {
+                pieces.Add((name, address, start, Math.Min(Piece, length - start), false));
+            }
+        }
+
+        pieces.Sort((a, b) => b.Count.CompareTo(a.Count));
         try
         {
             Parallel.ForEach(
-                Partitioner.Create(direct, EnumerablePartitionerOptions.NoBuffering),
+                Partitioner.Create(pieces, EnumerablePartitionerOptions.NoBuffering),
                 new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                d => source.ReadInto(d.Copy.Source.Name, (byte*)d.Address, d.Length));
+                p =>
+                {
+                    if (p.Whole)
+                    {
+                        source.ReadInto(p.Name, (byte*)p.Address, p.Count);
+                    }
+                    else
+                    {
+                        source.ReadPart(p.Name, (byte*)p.Address + p.Start, p.Start, p.Count);
+                    }
+                });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {

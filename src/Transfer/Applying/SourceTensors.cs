@@ -23,6 +23,12 @@ internal abstract class SourceTensors
     /// <summary>Writes the source's contiguous bytes to <paramref name="destination"/>; safe to call from several threads.</summary>
     public virtual unsafe void ReadInto(string name, byte* destination, long length) => throw new NotSupportedException();
 
+    /// <summary>True when <see cref="ReadPart"/> can fill any byte range of the named tensor on its own.</summary>
+    public virtual bool HasParts(string name) => false;
+
+    /// <summary>Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the named tensor; safe from several threads.</summary>
+    public virtual unsafe void ReadPart(string name, byte* destination, long start, long count) => throw new NotSupportedException();
+
     public static SourceTensors Of(IReadOnlyDictionary<string, torch.Tensor> tensors) => new Live(tensors);
 
     public static SourceTensors Of(Checkpoint checkpoint) => new File(checkpoint);
@@ -47,5 +53,10 @@ internal abstract class SourceTensors
         public override torch.Tensor Load(string name) => byName[name].Load();
 
         public override unsafe void ReadInto(string name, byte* destination, long length) => byName[name].ReadInto(destination, length);
+
+        public override bool HasParts(string name) => byName[name].HasParts;
+
+        public override unsafe void ReadPart(string name, byte* destination, long start, long count) =>
+            byName[name].ReadPart(destination, start, count);
     }
 }

@@ -61,6 +61,15 @@ public sealed class CheckpointTensor
         source.CopyTo(destination, length);
     }
 
+    /// <summary>True when <see cref="ReadPart"/> works: the file holds the tensor contiguously.</summary>
+    internal bool HasParts => source.HasParts;
+
+    /// <summary>
+    /// Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the tensor's contiguous bytes to
+    /// <paramref name="destination"/>, so several threads can fill one large tensor. Needs <see cref="HasParts"/>.
+    /// </summary>
+    internal unsafe void ReadPart(byte* destination, long start, long count) => source.CopyPart(destination, start, count);
+
     /// <summary>The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes.</summary>
     public string Sha256()
     {

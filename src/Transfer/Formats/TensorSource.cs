@@ -13,6 +13,12 @@ internal abstract class TensorSource
 
     /// <summary>Streams the contiguous bytes when that needs no gather; false when the caller must load.</summary>
     public virtual bool TryWriteTo(Stream output) => false;
+
+    /// <summary>True when <see cref="CopyPart"/> can fill any byte range on its own, so one tensor can be read by several threads.</summary>
+    public virtual bool HasParts => false;
+
+    /// <summary>Fills <paramref name="destination"/> with bytes [<paramref name="start"/>, +<paramref name="count"/>) of the contiguous bytes.</summary>
+    public virtual unsafe void CopyPart(byte* destination, long start, long count) => throw new NotSupportedException();
 }
 
 /// <summary>
@@ -29,6 +35,18 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
         }
 
         file.Read(offset, destination, length);
+    }
+
+    public override bool HasParts => true;
+
+    public override unsafe void CopyPart(byte* destination, long start, long count)
+    {
+        if (start < 0 || count < 0 || start > length - count)
+        {
+            throw new InvalidOperationException($"Bytes [{start}, {start}+{count}) are outside the tensor's {length}.");
+        }
+
+        file.Read(offset + start, destination, count);
     }
 
     public override bool TryWriteTo(Stream output)

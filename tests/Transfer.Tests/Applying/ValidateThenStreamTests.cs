@@ -199,3 +199,27 @@ public sealed class ApplyAllocationTests
         }
     }
 }
+
+/// <summary>Large tensors are read into parameters in pieces by several threads; the values must be exact.</summary>
+public sealed class PieceReadTests
+{
+    [Theory]
+    [InlineData("wide.pt")]
+    [InlineData("wide.safetensors")]
+    public void A_tensor_larger_than_one_read_piece_arrives_exactly(string file)
+    {
+        // 2500 x 2100 float32 = 21 MB: three pieces of at most 8 MiB, the last one short.
+        using torch.nn.Module<torch.Tensor, torch.Tensor> source = torch.nn.Linear(2100, 2500);
+        using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(2100, 2500);
+        string path = Path.Combine(Fixture.TempFolder(), file);
+        CheckpointWriter.Write(path, StateDictOrder.Entries(source));
+        using Checkpoint checkpoint = CheckpointReader.Open(path);
+        TransferPlan plan = TransferPlanner.Plan(checkpoint.Specs, ModelSpecs.Of(target), RuleSet.Default);
+
+        ApplyReport report = PlanApplier.Apply(plan, target, checkpoint);
+
+        Assert.Equal(new ApplyReport(2, 0, (2500 * 2100) + 2500, 0), report);
+        Assert.Equal(source.state_dict()["weight"].data<float>().ToArray(), target.state_dict()["weight"].data<float>().ToArray());
+        Assert.Equal(source.state_dict()["bias"].data<float>().ToArray(), target.state_dict()["bias"].data<float>().ToArray());
+    }
+}
