@@ -123,6 +123,13 @@ public static class PlanApplier
     /// </summary>
     private static unsafe void ReadAll(List<(PlannedCopy Copy, nint Address, long Length)> direct, SourceTensors source)
     {
+        if (direct.Where(d => d.Length > 0).DistinctBy(d => d.Address).Count() < direct.Count(d => d.Length > 0))
+        {
+            // Tied parameters share storage: write them in plan order, as load_state_dict does, so the last one wins.
+            direct.ForEach(d => source.ReadInto(d.Copy.Source.Name, (byte*)d.Address, d.Length));
+            return;
+        }
+
         List<(string Name, nint Address, long Start, long Count, bool Whole)> pieces = [];
         foreach ((PlannedCopy copy, nint address, long length) in direct)
         {

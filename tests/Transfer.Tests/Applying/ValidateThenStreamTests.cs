@@ -223,3 +223,37 @@ public sealed class PieceReadTests
         Assert.Equal(source.state_dict()["bias"].data<float>().ToArray(), target.state_dict()["bias"].data<float>().ToArray());
     }
 }
+
+/// <summary>Tied parameters (one storage under two names) are written in plan order, never by two threads at once.</summary>
+public sealed class TiedParameterTests
+{
+    private sealed class Tied : torch.nn.Module
+    {
+        public Tied()
+            : base(nameof(Tied))
+        {
+            torch.nn.Module<torch.Tensor, torch.Tensor> first = torch.nn.Linear(300, 300, hasBias: false);
+            torch.nn.Module<torch.Tensor, torch.Tensor> second = torch.nn.Linear(300, 300, hasBias: false);
+            register_module("a", first);
+            register_module("b", second);
+            ((TorchSharp.Modules.Linear)second).weight = ((TorchSharp.Modules.Linear)first).weight;
+        }
+    }
+
+    [Fact]
+    public void The_last_planned_source_wins_for_tied_parameters_as_in_load_state_dict()
+    {
+        using Tied model = new();
+        using torch.Tensor ones = torch.ones(300, 300);
+        using torch.Tensor twos = torch.full(300, 300, 2f);
+        string path = Path.Combine(Fixture.TempFolder(), "tied.safetensors");
+        CheckpointWriter.Write(path, [KeyValuePair.Create("a.weight", ones), KeyValuePair.Create("b.weight", twos)]);
+        using Checkpoint checkpoint = CheckpointReader.Open(path);
+        TransferPlan plan = TransferPlanner.Plan(checkpoint.Specs, ModelSpecs.Of(model), RuleSet.Default);
+
+        ApplyReport report = PlanApplier.Apply(plan, model, checkpoint);
+
+        Assert.Equal(2, report.Loaded);
+        Assert.All(model.state_dict()["a.weight"].data<float>().ToArray(), v => Assert.Equal(2f, v));
+    }
+}
