@@ -1,3 +1,5 @@
+using Transfer.Rules.Errors;
+
 namespace Transfer.Cli;
 
 /// <summary>Folds System.CommandLine's parse errors (some span several lines) into one stderr line.</summary>
@@ -15,6 +17,6 @@ internal static class UsageError
             string one = lines.Length <= 1 ? string.Concat(lines) : $"{lines[0]} {string.Join(", ", lines[1..])}";
             return one.TrimEnd('.');
         });
-        return $"error: {string.Join("; ", folded)} (see 'transfer --help')";
+        return $"error: {MessageText.OneLine(string.Join("; ", folded))} (see 'transfer --help')";
     }
 }

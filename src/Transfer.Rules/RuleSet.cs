@@ -16,18 +16,21 @@ public sealed class RuleSet
         ShapePolicy shapeMismatch,
         DTypePolicy dtypeMismatch,
         IReadOnlyList<MatchStrategy> match,
-        double? minLoaded)
+        double? minLoaded,
+        long? seed = null)
     {
         Rules = rules;
         ShapeMismatch = shapeMismatch;
         DTypeMismatch = dtypeMismatch;
         Match = match;
         MinLoaded = minLoaded;
+        Seed = seed;
         KeyRules = rules.OfType<IKeyRule>().ToArray();
         Excludes = rules.OfType<ExcludeRule>().ToArray();
         Includes = rules.OfType<IncludeRule>().ToArray();
         Required = rules.OfType<RequiredRule>().ToArray();
         ShapeRules = rules.OfType<ShapeRule>().ToArray();
+        InitRules = rules.OfType<InitRule>().ToArray();
     }
 
     /// <summary>Exact names, shape mismatches skipped and reported, dtypes cast.</summary>
@@ -51,6 +54,13 @@ public sealed class RuleSet
     /// <summary>The least fraction (0…1) of target elements that must load, or null for no minimum.</summary>
     public double? MinLoaded { get; }
 
+    /// <summary>
+    /// The seed random init policies draw from (<c>seed:</c> in YAML, <c>--seed</c> on the CLI), or null for
+    /// the default 0. Each tensor's values come from its own generator seeded from this seed and its key, so
+    /// they depend on neither the order of the tensors nor any global generator.
+    /// </summary>
+    public long? Seed { get; }
+
     internal IReadOnlyList<IKeyRule> KeyRules { get; }
 
     internal IReadOnlyList<ExcludeRule> Excludes { get; }
@@ -60,6 +70,16 @@ public sealed class RuleSet
     internal IReadOnlyList<RequiredRule> Required { get; }
 
     internal IReadOnlyList<ShapeRule> ShapeRules { get; }
+
+    internal IReadOnlyList<InitRule> InitRules { get; }
+
+    /// <summary>The same rules with <see cref="Seed"/> set to <paramref name="seed"/> (what <c>--seed</c> does).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seed"/> is negative.</exception>
+    public RuleSet WithSeed(long seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(seed);
+        return new RuleSet(Rules, ShapeMismatch, DTypeMismatch, Match, MinLoaded, seed);
+    }
 
     /// <summary>The rule set as a few lines a report can print.</summary>
     public override string ToString()
@@ -71,6 +91,11 @@ public sealed class RuleSet
         if (MinLoaded is double min)
         {
             parts.Add("min_loaded " + min.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Seed is long seed)
+        {
+            parts.Add("seed " + seed.ToString(CultureInfo.InvariantCulture));
         }
 
         return string.Join("; ", parts);

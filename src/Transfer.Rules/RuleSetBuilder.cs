@@ -18,6 +18,7 @@ public sealed class RuleSetBuilder
     private DTypePolicy _dtypeMismatch = DTypePolicy.Cast;
     private List<MatchStrategy> _match = [MatchStrategy.Name];
     private double? _minLoaded;
+    private long? _seed;
     private bool _built;
 
     internal RuleSetBuilder()
@@ -46,6 +47,29 @@ public sealed class RuleSetBuilder
     public RuleSetBuilder Shape(ShapePolicy policy, params IReadOnlyList<string> patterns) =>
         Add(() => new ShapeRule(policy, patterns));
 
+    /// <summary>
+    /// The init policy for target keys matching <paramref name="patterns"/> that no source fills; the last
+    /// match wins, and targets no init rule matches keep their own values.
+    /// </summary>
+    public RuleSetBuilder Init(TensorInit init, params IReadOnlyList<string> patterns) =>
+        Add(() => new InitRule(init, patterns));
+
+    /// <summary>The seed random init policies draw from (a non-negative integer; default 0).</summary>
+    public RuleSetBuilder Seed(long seed)
+    {
+        ThrowIfBuilt();
+        if (seed < 0)
+        {
+            _problems.Add($"seed must be a non-negative integer, not {seed.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+        else
+        {
+            _seed = seed;
+        }
+
+        return this;
+    }
+
     /// <summary>Adds a rule made elsewhere (e.g. by the YAML reader).</summary>
     public RuleSetBuilder Add(IRule rule)
     {
@@ -65,7 +89,9 @@ public sealed class RuleSetBuilder
         }
         else
         {
-            _problems.Add($"shape_mismatch must be skip or error, not {Describe(policy)}; use a per-glob shape rule for slice.");
+            _problems.Add(Enum.IsDefined(policy)
+                ? $"shape_mismatch must be skip or error, not {Describe(policy)}; use a per-glob shape rule for {Describe(policy)}."
+                : $"shape_mismatch must be skip or error, not {Describe(policy)}.");
         }
 
         return this;
@@ -150,7 +176,7 @@ public sealed class RuleSetBuilder
                 $"{_problems.Count} problems in the rules: " + string.Join(" ", _problems.Select((p, i) => $"({i + 1}) {p}")));
         }
 
-        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded);
+        return new RuleSet(_rules.ToArray(), _shapeMismatch, _dtypeMismatch, _match.ToArray(), _minLoaded, _seed);
     }
 
     private RuleSetBuilder Add(Func<IRule> make, [CallerMemberName] string method = "")

@@ -21,7 +21,8 @@ internal static class RuleText
     {
         ShapePolicy.Skip => "skip",
         ShapePolicy.Error => "error",
-        _ => "slice",
+        ShapePolicy.Slice => "slice",
+        _ => "adapt_channels",
     };
 
     public static string Name(DTypePolicy policy) => policy == DTypePolicy.Cast ? "cast" : "error";

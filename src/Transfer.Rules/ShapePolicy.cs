@@ -14,4 +14,13 @@ public enum ShapePolicy
     /// loaded into a 20-class head keeps its 10 rows. Only allowed in per-glob <c>shape</c> rules.
     /// </summary>
     Slice,
+
+    /// <summary>
+    /// Adapt a first convolution to another number of input channels, as timm's <c>adapt_input_conv</c>: a
+    /// source weight [O, C, kh, kw] becomes [O, 1, kh, kw] by summing over its channels, or [O, N, kh, kw] by
+    /// repeating its channels cyclically to N and scaling by C / N, so a grey or N-band image sees the
+    /// response of a colour image. Reported <c>partial</c>; only for 4-D weights that differ in dim 1 alone,
+    /// and only in per-glob <c>shape</c> rules.
+    /// </summary>
+    AdaptChannels,
 }

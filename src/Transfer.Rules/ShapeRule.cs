@@ -13,7 +13,7 @@ public sealed record ShapeRule : ITargetRule
     {
         if (!Enum.IsDefined(policy))
         {
-            throw new Errors.RuleConfigException($"shape policy {(int)policy} is not one of skip, error, slice.");
+            throw new Errors.RuleConfigException($"shape policy {(int)policy} is not one of skip, error, slice, adapt_channels.");
         }
 
         Policy = policy;

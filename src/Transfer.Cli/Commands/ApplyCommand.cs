@@ -18,6 +18,7 @@ internal static class ApplyCommand
         Option<string> target = TransferOptions.Target();
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
+        Option<long?> seed = TransferOptions.Seed();
         Option<string> output = new("--out")
         {
             Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat); written atomically.",
@@ -26,25 +27,31 @@ internal static class ApplyCommand
 
         Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
         {
-            source, target, rules, key, output,
+            source, target, rules, key, output, seed,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(output)!, Console.Out)));
+            parse.GetValue(output)!, Console.Out, parse.GetValue(seed))));
         return command;
     }
 
-    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout)
+    internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout, long? seed = null)
     {
         CheckpointWriter.FormatOf(outPath);
-        RuleSet rules = rulesPath is null ? RuleSet.Default : RuleSetYaml.Load(rulesPath);
+        RuleSet rules = RuleFiles.Load(rulesPath);
+        if (seed is long overridden)
+        {
+            rules = rules.WithSeed(overridden);
+        }
+
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key);
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));
         ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath);
         stdout.WriteLine(
-            $"wrote {outPath}: {target.Specs.Count} tensors; {report.Loaded} loaded, {report.Partial} partial, {report.Cast} cast, {report.CopiedElements:N0} elements from the source");
+            $"wrote {outPath}: {target.Specs.Count} tensors; {report.Loaded} loaded, {report.Partial} partial, {report.Cast} cast, {report.CopiedElements:N0} elements from the source" +
+            (report.Initialized > 0 ? $"; {report.Initialized} initialized (seed {plan.Seed})" : string.Empty));
         return CommandErrors.Ok;
     }
 }

@@ -4,7 +4,8 @@ namespace Transfer.Cli.Commands;
 
 /// <summary>
 /// Runs a verb and turns failures into the CLI's contract: exit 0 on success, 1 when a plan fails its
-/// rules, 2 for bad usage or bad files; errors are one line on stderr, never a stack trace.
+/// rules, 2 for bad usage or bad files; errors are one line on stderr (control characters escaped, length
+/// bounded), never a stack trace.
 /// </summary>
 internal static class CommandErrors
 {
@@ -21,22 +22,22 @@ internal static class CommandErrors
         }
         catch (TransferPlanException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return PlanFailed;
         }
         catch (TransferException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return BadInput;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return BadInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return BadInput;
         }
     }

@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Text.Json;
 using Transfer.Formats;
 using Transfer.Rules;
+using Transfer.Rules.Reports;
 
 namespace Transfer.Cli.Commands;
 
 /// <summary>
 /// <c>transfer inspect &lt;file&gt; [--format table|json] [--hash] [--key K]</c>: lists a checkpoint's tensors
 /// (name, dtype, shape, and with <c>--hash</c> the SHA-256 of each tensor's bytes). Without <c>--hash</c> only
-/// headers are read, so it is instant on multi-GB files.
+/// headers are read, so it is instant on multi-GB files. The table shows names escaped and at most
+/// <see cref="ReportText.CellLimit"/> wide (middle ellipsis); JSON shows them whole.
 /// </summary>
 internal static class InspectCommand
 {
@@ -93,22 +95,22 @@ internal static class InspectCommand
         for (int i = 0; i < checkpoint.Specs.Count; i++)
         {
             TensorSpec spec = checkpoint.Specs[i];
-            string[] row = [spec.Name, spec.DType, TensorSpec.FormatShape(spec.Shape)];
+            string[] row = [ReportText.Cell(spec.Name), spec.DType, TensorSpec.FormatShape(spec.Shape)];
             rows.Add(hashes is null ? row : [.. row, hashes[i]]);
         }
 
         int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
         System.Text.StringBuilder text = new();
-        text.AppendLine($"file: {checkpoint.Path}");
+        text.AppendLine(ReportText.Line($"file: {checkpoint.Path}"));
         text.AppendLine($"format: {checkpoint.Format}");
         if (checkpoint.StateDictKey is not null)
         {
-            text.AppendLine($"state dict: {checkpoint.StateDictKey}");
+            text.AppendLine(ReportText.Line($"state dict: {checkpoint.StateDictKey}"));
         }
 
         foreach (var (name, value) in checkpoint.Metadata)
         {
-            text.AppendLine($"metadata: {name} = {value}");
+            text.AppendLine($"metadata: {ReportText.Cell(name)} = {ReportText.Cell(value)}");
         }
 
         text.AppendLine();

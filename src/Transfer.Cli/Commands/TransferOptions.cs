@@ -26,4 +26,21 @@ internal static class TransferOptions
     {
         Description = "The entry of a checkpoint dict that holds the source state dict (default: found automatically).",
     };
+
+    /// <summary>--seed N: a non-negative integer; anything else is a usage error (exit 2) that does not echo the value.</summary>
+    public static Option<long?> Seed() => new("--seed")
+    {
+        Description = "The seed random init policies draw from; overrides the rules' seed (default 0).",
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 1
+                && long.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seed))
+            {
+                return seed;
+            }
+
+            result.AddError("--seed must be a non-negative integer");
+            return null;
+        },
+    };
 }

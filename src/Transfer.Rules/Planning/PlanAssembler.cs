@@ -21,6 +21,11 @@ internal static class PlanAssembler
         {
             TensorSpec target = table.Target[t];
             (PlanEntry entry, long elements) = Judge(table, t, problems);
+            if (entry.Status is EntryStatus.Missing or EntryStatus.Skipped)
+            {
+                entry = entry with { Init = InitChoice.For(rules, target, problems) };
+            }
+
             entries.Add(entry);
             targetElements += target.ElementCount;
             loadedElements += elements;
@@ -86,6 +91,7 @@ internal static class PlanAssembler
             Entries = entries,
             Summary = new PlanSummary(loaded, partial, skipped, missing, unused, loadedElements, targetElements),
             Problems = problems,
+            Seed = rules.Seed ?? 0,
         };
     }
 
@@ -120,7 +126,7 @@ internal static class PlanAssembler
         }
 
         TensorSpec source = table.Source[chosen];
-        (EntryStatus status, string? reason, long elements) = JudgeMatch(table, t, source, target, problems);
+        (EntryStatus status, string? reason, long elements, ShapePolicy? policy) = JudgeMatch(table, t, source, target, problems);
         PlanEntry matched = new()
         {
             Target = target.Name,
@@ -128,6 +134,7 @@ internal static class PlanAssembler
             Status = status,
             Reason = reason,
             Rule = table.MatchedBy[t],
+            Policy = policy,
             Cast = status != EntryStatus.Skipped && source.DType != target.DType,
             SourceShape = source.Shape,
             TargetShape = target.Shape,
@@ -138,24 +145,24 @@ internal static class PlanAssembler
     }
 
     /// <summary>What becomes of a target that found its source: excluded, dtype policy, shape policy.</summary>
-    private static (EntryStatus Status, string? Reason, long LoadedElements) JudgeMatch(
+    private static (EntryStatus Status, string? Reason, long LoadedElements, ShapePolicy? Policy) JudgeMatch(
         MatchTable table, int t, TensorSpec source, TensorSpec target, List<PlanProblem> problems)
     {
         if (table.Excluded[t])
         {
-            return (EntryStatus.Skipped, "excluded", 0);
+            return (EntryStatus.Skipped, "excluded", 0, null);
         }
 
         if (source.DType != target.DType && table.Rules.DTypeMismatch == DTypePolicy.Error)
         {
             problems.Add(new PlanProblem(target.Name,
                 $"{target.Name}: dtype {source.DType} in the source but {target.DType} in the target (dtype_mismatch: error)."));
-            return (EntryStatus.Skipped, "dtype_mismatch", 0);
+            return (EntryStatus.Skipped, "dtype_mismatch", 0, null);
         }
 
         if (source.SameShape(target))
         {
-            return (EntryStatus.Loaded, null, target.ElementCount);
+            return (EntryStatus.Loaded, null, target.ElementCount, null);
         }
 
         ShapePolicy policy = PolicyFor(table.Rules, target.Name);
@@ -163,6 +170,16 @@ internal static class PlanAssembler
         {
             problems.Add(new PlanProblem(target.Name, $"{target.Name}: shape {TensorSpec.FormatShape(source.Shape)} " +
                 $"in the source but {TensorSpec.FormatShape(target.Shape)} in the target (shape_mismatch: error)."));
+        }
+
+        if (policy == ShapePolicy.AdaptChannels)
+        {
+            if (ChannelAdaptation.Fits(source.Shape, target.Shape))
+            {
+                return (EntryStatus.Partial, null, target.ElementCount, policy);
+            }
+
+            problems.Add(new PlanProblem(target.Name, ChannelAdaptation.Misfit(source, target)));
         }
 
         if (policy == ShapePolicy.Slice && source.Shape.Count == target.Shape.Count)
@@ -173,10 +190,10 @@ internal static class PlanAssembler
                 overlap = checked(overlap * Math.Min(source.Shape[d], target.Shape[d]));
             }
 
-            return (EntryStatus.Partial, null, overlap);
+            return (EntryStatus.Partial, null, overlap, policy);
         }
 
-        return (EntryStatus.Skipped, "shape_mismatch", 0);
+        return (EntryStatus.Skipped, "shape_mismatch", 0, null);
     }
 
     private static ShapePolicy PolicyFor(RuleSet rules, string key)

@@ -32,6 +32,19 @@ public sealed record PlanEntry
     /// <summary>True when the source is loaded (whole or partly) and cast from <see cref="SourceDtype"/> to <see cref="TargetDtype"/>.</summary>
     public bool Cast { get; init; }
 
+    /// <summary>
+    /// The shape policy that made a <see cref="EntryStatus.Partial"/> entry: <see cref="ShapePolicy.Slice"/>
+    /// or <see cref="ShapePolicy.AdaptChannels"/>; null for every other entry.
+    /// </summary>
+    public ShapePolicy? Policy { get; init; }
+
+    /// <summary>
+    /// For a target no source fills (<c>missing</c>, or <c>skipped</c> and so kept), how it gets its value:
+    /// <see cref="TensorInit.Keep"/> unless an init rule matches it; null for entries a source fills and for
+    /// unused sources.
+    /// </summary>
+    public TensorInit? Init { get; init; }
+
     /// <summary>The source tensor's shape, when there is a source.</summary>
     public IReadOnlyList<long>? SourceShape { get; init; }
 

@@ -24,6 +24,12 @@ public sealed record TransferPlan
     public required PlanSummary Summary { get; init; }
 
     /// <summary>
+    /// The seed the random init policies of <see cref="Entries"/> draw from: the rules' seed, or 0 when they
+    /// set none. Applying the same plan twice writes the same values.
+    /// </summary>
+    public long Seed { get; init; }
+
+    /// <summary>
     /// What the rules forbid in this plan: error-policy shape or dtype mismatches, two sources for one target,
     /// required keys not loaded, coverage below <c>min_loaded</c>. In target order, whole-plan problems last.
     /// </summary>

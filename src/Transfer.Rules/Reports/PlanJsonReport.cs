@@ -8,8 +8,9 @@ namespace Transfer.Rules.Reports;
 /// <summary>
 /// The plan as JSON, the machine-readable contract: <c>source</c>, <c>target</c>, <c>summary</c> (loaded,
 /// partial, skipped, missing, unused, loadedElements, targetElements), <c>entries</c> (target, source,
-/// status, reason, rule, candidates, cast, sourceShape, targetShape, sourceDtype, targetDtype; absent fields
-/// omitted, statuses lowercase), and <c>problems</c> (messages) only when the plan has any. Two-space
+/// status, reason, rule, policy, candidates, cast, init, sourceShape, targetShape, sourceDtype, targetDtype; absent
+/// fields omitted, statuses lowercase), and <c>problems</c> (messages) only when the plan has any. A plan
+/// with random init policies also carries its <c>seed</c>. Two-space
 /// indentation, <c>\n</c> newlines, shapes on one line, a final newline: byte-for-byte deterministic.
 /// </summary>
 public static class PlanJsonReport
@@ -34,6 +35,11 @@ public static class PlanJsonReport
             json.WriteStartObject();
             json.WriteString("source", plan.SourceName);
             json.WriteString("target", plan.TargetName);
+            if (ReportText.Seed(plan) is not null)
+            {
+                json.WriteNumber("seed", plan.Seed);
+            }
+
             WriteSummary(json, plan.Summary);
             json.WriteStartArray("entries");
             foreach (PlanEntry entry in plan.Entries)
@@ -81,6 +87,7 @@ public static class PlanJsonReport
         json.WriteString("status", ReportText.Status(e.Status));
         WriteIf(json, "reason", e.Reason);
         WriteIf(json, "rule", e.Rule);
+        WriteIf(json, "policy", e.Policy is ShapePolicy policy ? RuleText.Name(policy) : null);
         if (e.Candidates is not null)
         {
             json.WriteStartArray("candidates");
@@ -97,6 +104,7 @@ public static class PlanJsonReport
             json.WriteBoolean("cast", true);
         }
 
+        WriteIf(json, "init", e.Init?.ToString());
         WriteShape(json, "sourceShape", e.SourceShape);
         WriteShape(json, "targetShape", e.TargetShape);
         WriteIf(json, "sourceDtype", e.SourceDtype);

@@ -14,28 +14,35 @@ public static class PlanMarkdownReport
     {
         ArgumentNullException.ThrowIfNull(plan);
         StringBuilder md = new();
-        md.Append("# Transfer plan: `").Append(plan.SourceName).Append("` -> `").Append(plan.TargetName).Append("`\n\n");
+        md.Append("# Transfer plan: `").Append(ReportText.Line(plan.SourceName)).Append("` -> `").Append(ReportText.Line(plan.TargetName)).Append("`\n\n");
         md.Append(ReportText.Counts(plan.Summary)).Append(".\n");
-        md.Append(ReportText.Elements(plan.Summary)).Append(".\n\n");
+        md.Append(ReportText.Elements(plan.Summary)).Append(".\n");
+        if (ReportText.Seed(plan) is { } seed)
+        {
+            md.Append(char.ToUpperInvariant(seed[0])).Append(seed[1..]).Append(".\n");
+        }
+
+        md.Append('\n');
         if (plan.Problems.Count > 0)
         {
             md.Append("**Problems:**\n\n");
             foreach (PlanProblem problem in plan.Problems)
             {
-                md.Append("- ").Append(Cell(problem.Message)).Append('\n');
+                md.Append("- ").Append(ReportText.Line(problem.Message).Replace("|", "\\|", StringComparison.Ordinal)).Append('\n');
             }
 
             md.Append('\n');
         }
 
-        md.Append("| Target | Source | Status | Reason | Rule | Source shape | Target shape | Dtype | Detail |\n");
-        md.Append("|---|---|---|---|---|---|---|---|---|\n");
+        md.Append("| Target | Source | Status | Reason | Init | Rule | Source shape | Target shape | Dtype | Detail |\n");
+        md.Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (PlanEntry e in plan.Entries)
         {
             md.Append("| ").Append(Code(e.Target))
                 .Append(" | ").Append(Code(e.Source))
                 .Append(" | ").Append(ReportText.Status(e.Status))
                 .Append(" | ").Append(Cell(e.Reason))
+                .Append(" | ").Append(Cell(e.Init?.ToString()))
                 .Append(" | ").Append(Cell(e.Rule))
                 .Append(" | ").Append(ReportText.Shape(e.SourceShape))
                 .Append(" | ").Append(ReportText.Shape(e.TargetShape))
@@ -47,7 +54,8 @@ public static class PlanMarkdownReport
         return md.ToString();
     }
 
-    private static string Code(string? key) => key is null ? string.Empty : "`" + key.Replace("|", "\\|", StringComparison.Ordinal) + "`";
+    private static string Code(string? key) => key is null ? string.Empty : "`" + Cell(key) + "`";
 
-    private static string Cell(string? text) => text is null ? string.Empty : text.Replace("|", "\\|", StringComparison.Ordinal);
+    /// <summary>A table cell: escaped, at most <see cref="ReportText.CellLimit"/> wide (JSON has every name whole), pipes escaped.</summary>
+    private static string Cell(string? text) => ReportText.Cell(text).Replace("|", "\\|", StringComparison.Ordinal);
 }

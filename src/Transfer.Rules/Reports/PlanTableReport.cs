@@ -6,26 +6,33 @@ namespace Transfer.Rules.Reports;
 /// <summary>
 /// The plan as a plain-text console table, counts and element coverage on top. Like fvcore's checkpoint
 /// messages, consecutive parameters of one module that fared alike share a row (<c>conv.0.{weight, bias}</c>),
-/// so a hundred-layer model fits a screen while every mismatch keeps its own row with both shapes.
+/// so a hundred-layer model fits a screen while every mismatch keeps its own row with both shapes. Cells are
+/// escaped and at most <see cref="ReportText.CellLimit"/> wide, so the table grows with its rows, not with
+/// its longest name.
 /// </summary>
 public static class PlanTableReport
 {
-    private static readonly string[] Header = ["STATUS", "TARGET", "SOURCE", "RULE", "REASON", "DETAIL"];
+    private static readonly string[] Header = ["STATUS", "TARGET", "SOURCE", "RULE", "REASON", "INIT", "DETAIL"];
 
     /// <summary>Renders the plan as aligned ASCII columns with <c>\n</c> newlines.</summary>
     public static string Render(TransferPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         StringBuilder text = new();
-        text.Append("Transfer plan: ").Append(plan.SourceName).Append(" -> ").Append(plan.TargetName).Append('\n');
+        text.Append(ReportText.Line($"Transfer plan: {plan.SourceName} -> {plan.TargetName}")).Append('\n');
         text.Append(ReportText.Counts(plan.Summary)).Append('\n');
         text.Append(ReportText.Elements(plan.Summary)).Append('\n');
+        if (ReportText.Seed(plan) is { } seed)
+        {
+            text.Append(seed).Append('\n');
+        }
+
         if (plan.Problems.Count > 0)
         {
             text.Append("problems:\n");
             foreach (PlanProblem problem in plan.Problems)
             {
-                text.Append("  - ").Append(problem.Message).Append('\n');
+                text.Append("  - ").Append(ReportText.Line(problem.Message)).Append('\n');
             }
         }
 
@@ -60,11 +67,12 @@ public static class PlanTableReport
         return
         [
             ReportText.Status(first.Status),
-            Names(group.Select(e => e.Target).ToList()),
-            Names(group.Select(e => e.Source).ToList()),
-            first.Rule ?? string.Empty,
-            first.Reason ?? string.Empty,
-            ReportText.Detail(first),
+            ReportText.Cell(Names(group.Select(e => e.Target).ToList())),
+            ReportText.Cell(Names(group.Select(e => e.Source).ToList())),
+            ReportText.Cell(first.Rule),
+            ReportText.Cell(first.Reason),
+            ReportText.Cell(first.Init?.ToString()),
+            ReportText.Cell(ReportText.Detail(first)),
         ];
     }
 
@@ -91,7 +99,7 @@ public static class PlanTableReport
 
     private static bool Joins(PlanEntry head, PlanEntry next) =>
         Groupable(head) && Groupable(next)
-        && head.Status == next.Status && head.Reason == next.Reason && head.Rule == next.Rule
+        && head.Status == next.Status && head.Reason == next.Reason && head.Rule == next.Rule && head.Init == next.Init
         && Module(head.Target) == Module(next.Target) && Module(head.Source) == Module(next.Source)
         && (head.Target ?? head.Source) is string a && a.Contains('.', StringComparison.Ordinal)
         && (next.Target ?? next.Source) is not null;

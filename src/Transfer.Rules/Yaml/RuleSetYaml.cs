@@ -16,12 +16,15 @@ namespace Transfer.Rules.Yaml;
 ///   - exclude: ['fc.5.*']          # a glob or a list of them
 ///   - include: 'backbone.*'
 ///   - required: ['conv.*']
-///   - shape: { match: 'fc.5.*', policy: slice }   # skip | error | slice; the last match wins
+///   - shape: { match: 'fc.5.*', policy: slice }   # skip | error | slice | adapt_channels; the last match wins
+///   - init: { match: 'fc.7.weight', kind: kaiming_normal }   # for targets no source fills; the last match wins
 /// shape_mismatch: skip   # skip | error
 /// dtype_mismatch: cast   # cast | error
 /// match: suffix          # name | suffix | structural, or a list of them, tried after name
 /// min_loaded: 0.5        # fraction of target elements that must load
-/// include: ...           # include, exclude and required may also sit at the top level
+/// include: ...           # include, exclude, required and init may also sit at the top level
+/// init: [{ match: 'fc.7.bias', kind: normal, std: 0.01 }]   # keep | zeros | normal | kaiming_normal | kaiming_uniform | xavier_uniform
+/// seed: 1                # the seed random inits draw from (default 0)
 /// </code>
 /// Every mistake is a <see cref="RuleConfigException"/> whose message starts with <c>file:line:column</c> and,
 /// for an unknown name, suggests the closest valid one.
@@ -29,10 +32,13 @@ namespace Transfer.Rules.Yaml;
 public static class RuleSetYaml
 {
     private static readonly string[] TopKeys =
-        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required"];
+        ["rules", "shape_mismatch", "dtype_mismatch", "match", "min_loaded", "include", "exclude", "required", "init", "seed"];
 
     private static readonly string[] RuleKinds =
-        ["strip_prefix", "add_prefix", "rename", "exclude", "include", "required", "shape"];
+        ["strip_prefix", "add_prefix", "rename", "exclude", "include", "required", "shape", "init"];
+
+    private static readonly string[] InitKinds =
+        ["keep", "zeros", "normal", "kaiming_normal", "kaiming_uniform", "xavier_uniform"];
 
     /// <summary>Reads a rule file; throws <see cref="RuleConfigException"/> naming the file for any problem.</summary>
     public static RuleSet Load(string path)
@@ -126,6 +132,8 @@ public static class RuleSetYaml
                     break;
                 case "shape_mismatch" when value is YamlScalarNode { Value: "slice" }:
                     throw Error(file, value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
+                case "shape_mismatch" when value is YamlScalarNode { Value: "adapt_channels" }:
+                    throw Error(file, value, "shape_mismatch cannot be 'adapt_channels' at the top level; adapt a first conv per glob with '- shape: { match: 'conv1.weight', policy: adapt_channels }'.");
                 case "shape_mismatch":
                     builder.ShapeMismatch(Choice(file, value, "shape_mismatch", ["skip", "error"]) == "skip" ? ShapePolicy.Skip : ShapePolicy.Error);
                     break;
@@ -137,6 +145,12 @@ public static class RuleSetYaml
                     break;
                 case "min_loaded":
                     builder.MinLoaded(Fraction(file, value));
+                    break;
+                case "seed":
+                    builder.Seed(Seed(file, value));
+                    break;
+                case "init":
+                    ReadInits(file, value, builder);
                     break;
                 case "include":
                 case "exclude":
@@ -159,7 +173,15 @@ public static class RuleSetYaml
             }
 
             (YamlNode kind, YamlNode value) = rule.Children.Single();
-            builder.Add(MakeRule(file, kind, Scalar(file, kind, "a rule kind"), value));
+            string kindName = Scalar(file, kind, "a rule kind");
+            if (kindName == "init")
+            {
+                ReadInits(file, value, builder);
+            }
+            else
+            {
+                builder.Add(MakeRule(file, kind, kindName, value));
+            }
         }
     }
 
@@ -194,18 +216,71 @@ public static class RuleSetYaml
     private static ShapeRule MakeShape(string file, YamlNode value)
     {
         Dictionary<string, YamlNode> fields = Fields(file, value, "shape", ["match", "policy"]);
-        ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice"]) switch
+        ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice", "adapt_channels"]) switch
         {
             "skip" => ShapePolicy.Skip,
             "error" => ShapePolicy.Error,
-            _ => ShapePolicy.Slice,
+            "slice" => ShapePolicy.Slice,
+            _ => ShapePolicy.AdaptChannels,
         };
         return new ShapeRule(policy, Patterns(file, fields["match"], "shape match"));
     }
 
-    /// <summary>A mapping with exactly the given keys, each required.</summary>
-    private static Dictionary<string, YamlNode> Fields(string file, YamlNode value, string kind, string[] names)
+    /// <summary>One init rule (a mapping) or a list of them.</summary>
+    private static void ReadInits(string file, YamlNode value, RuleSetBuilder builder)
     {
+        IEnumerable<YamlNode> items = value is YamlSequenceNode list ? list.Children : [value];
+        foreach (YamlNode item in items)
+        {
+            builder.Add(MakeInit(file, item));
+        }
+    }
+
+    private static InitRule MakeInit(string file, YamlNode value)
+    {
+        Dictionary<string, YamlNode> fields = Fields(file, value, "init", ["match", "kind"], ["std", "mean"]);
+        string kind = Choice(file, fields["kind"], "kind", InitKinds);
+        try
+        {
+            TensorInit init;
+            if (kind == "normal")
+            {
+                double mean = fields.TryGetValue("mean", out YamlNode? meanNode) ? Number(file, meanNode, "mean") : 0;
+                double std = fields.TryGetValue("std", out YamlNode? stdNode) ? Number(file, stdNode, "std") : 1;
+                init = TensorInit.Normal(mean, std);
+            }
+            else
+            {
+                foreach (string parameter in new[] { "std", "mean" })
+                {
+                    if (fields.TryGetValue(parameter, out YamlNode? node))
+                    {
+                        throw Error(file, node, $"init {parameter} applies only to kind normal, not {kind}.");
+                    }
+                }
+
+                init = TensorInit.Of(kind switch
+                {
+                    "keep" => InitKind.Keep,
+                    "zeros" => InitKind.Zeros,
+                    "kaiming_normal" => InitKind.KaimingNormal,
+                    "kaiming_uniform" => InitKind.KaimingUniform,
+                    _ => InitKind.XavierUniform,
+                });
+            }
+
+            return new InitRule(init, Patterns(file, fields["match"], "init match"));
+        }
+        catch (RuleConfigException e) when (!e.Message.StartsWith(file + ":", StringComparison.Ordinal))
+        {
+            throw Error(file, value, e.Message);
+        }
+    }
+
+    /// <summary>A mapping with the given keys, each of <paramref name="names"/> required, each of <paramref name="optional"/> allowed.</summary>
+    private static Dictionary<string, YamlNode> Fields(string file, YamlNode value, string kind, string[] names, string[]? optional = null)
+    {
+        optional ??= [];
         if (value is not YamlMappingNode map)
         {
             throw Error(file, value, $"{kind} needs a mapping {{ {string.Join(", ", names.Select(n => n + ": …"))} }}.");
@@ -215,9 +290,9 @@ public static class RuleSetYaml
         foreach ((YamlNode keyNode, YamlNode field) in map.Children)
         {
             string key = Scalar(file, keyNode, $"a {kind} field");
-            if (!names.Contains(key))
+            if (!names.Contains(key) && !optional.Contains(key))
             {
-                throw Error(file, keyNode, $"unknown {kind} field '{key}'; {Suggest.Hint(key, names)}");
+                throw Error(file, keyNode, $"unknown {kind} field '{key}'; {Suggest.Hint(key, [.. names, .. optional])}");
             }
 
             fields[key] = field;
@@ -255,6 +330,28 @@ public static class RuleSetYaml
         }
 
         return fraction;
+    }
+
+    private static double Number(string file, YamlNode value, string name)
+    {
+        string text = Scalar(file, value, $"a number for {name}");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !double.IsFinite(number))
+        {
+            throw Error(file, value, $"{name} must be a number, not '{text}'.");
+        }
+
+        return number;
+    }
+
+    private static long Seed(string file, YamlNode value)
+    {
+        string text = Scalar(file, value, "a non-negative integer seed");
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seed))
+        {
+            throw Error(file, value, $"seed must be a non-negative integer, not '{text}'.");
+        }
+
+        return seed;
     }
 
     private static string[] Patterns(string file, YamlNode value, string kind)

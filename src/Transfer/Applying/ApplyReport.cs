@@ -7,10 +7,16 @@ namespace Transfer.Applying;
 /// <param name="Cast">Copies whose source dtype differed from the target's and were converted.</param>
 public sealed record ApplyReport(int Loaded, int Partial, long CopiedElements, int Cast)
 {
-    /// <summary>The one report builder: what the validated copies do, whichever path carries them out.</summary>
-    internal static ApplyReport Of(IReadOnlyList<PlannedCopy> copies) => new(
-        copies.Count(c => !c.IsPartial),
-        copies.Count(c => c.IsPartial),
-        copies.Sum(c => c.Elements),
-        copies.Count(c => c.IsCast));
+    /// <summary>Target tensors no source fills that an init policy other than keep overwrote.</summary>
+    public int Initialized { get; init; }
+
+    /// <summary>The one report builder: what the validated steps do, whichever path carries them out.</summary>
+    internal static ApplyReport Of(ApplySteps steps) => new(
+        steps.Copies.Count(c => !c.IsPartial),
+        steps.Copies.Count(c => c.IsPartial),
+        steps.Copies.Sum(c => c.Elements),
+        steps.Copies.Count(c => c.IsCast))
+    {
+        Initialized = steps.Inits.Count,
+    };
 }

@@ -14,9 +14,9 @@ internal static class ApplyValidator
 {
     private const int Shown = 20;
 
-    /// <summary>The copies the plan makes, in plan order, once every check has passed.</summary>
+    /// <summary>The copies and inits the plan makes, in plan order, once every check has passed.</summary>
     /// <exception cref="TransferPlanException">The plan is invalid or does not fit the source or the target.</exception>
-    public static IReadOnlyList<PlannedCopy> Validate(TransferPlan plan, IReadOnlyList<TensorSpec> source, IReadOnlyList<TensorSpec> target)
+    public static ApplySteps Validate(TransferPlan plan, IReadOnlyList<TensorSpec> source, IReadOnlyList<TensorSpec> target)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(source);
@@ -43,7 +43,20 @@ internal static class ApplyValidator
         }
 
         List<PlannedCopy> copies = [];
+        List<PlannedInit> inits = [];
         HashSet<string> written = new(StringComparer.Ordinal);
+        foreach (PlanEntry entry in plan.Entries.Where(Initializes))
+        {
+            if (CheckInit(entry, targets, written) is { } problem)
+            {
+                problems.Add(problem);
+            }
+            else
+            {
+                inits.Add(new PlannedInit(entry, targets[entry.Target!], plan.Seed));
+            }
+        }
+
         foreach (PlanEntry entry in plan.Entries.Where(e => e.Status is EntryStatus.Loaded or EntryStatus.Partial))
         {
             if (Check(entry, sources, targets, written) is { } problem)
@@ -58,7 +71,7 @@ internal static class ApplyValidator
 
         if (problems.Count == 0)
         {
-            return copies;
+            return new ApplySteps(copies, inits);
         }
 
         if (problems.Count == 1)
@@ -70,6 +83,47 @@ internal static class ApplyValidator
             + (problems.Count > Shown ? $"; and {problems.Count - Shown} more." : ".");
         throw new TransferPlanException(
             $"The plan from {plan.SourceName} to {plan.TargetName} cannot be applied ({problems.Count} problems): {listed}", plan);
+    }
+
+    /// <summary>True for a target entry no source fills whose init policy writes values (anything but keep).</summary>
+    private static bool Initializes(PlanEntry e) =>
+        e.Status is EntryStatus.Missing or EntryStatus.Skipped && e.Init is { Kind: not InitKind.Keep };
+
+    /// <summary>The first thing wrong with one entry to initialise, or null.</summary>
+    private static string? CheckInit(PlanEntry entry, Dictionary<string, TensorSpec> targets, HashSet<string> written)
+    {
+        if (entry.Target is not { } key)
+        {
+            return "Plan entry with an init policy lacks a target key.";
+        }
+
+        if (!written.Add(key))
+        {
+            return $"Plan writes target '{key}' more than once.";
+        }
+
+        if (!targets.TryGetValue(key, out TensorSpec? into))
+        {
+            return $"Plan target '{key}' is not in the target.";
+        }
+
+        if (entry.TargetShape is not null && !entry.TargetShape.SequenceEqual(into.Shape))
+        {
+            return $"Target '{key}' is {TensorSpec.FormatShape(into.Shape)} but the plan expected {TensorSpec.FormatShape(entry.TargetShape)}.";
+        }
+
+        TensorInit init = entry.Init!;
+        if (init.IsRandom && into.DType is not ("float16" or "bfloat16" or "float32" or "float64"))
+        {
+            return $"Cannot initialise '{key}' with {init}: it is {into.DType}, not floating point.";
+        }
+
+        if (init.NeedsFans && into.Shape.Count < 2)
+        {
+            return $"Cannot initialise '{key}' with {init}: it is {TensorSpec.FormatShape(into.Shape)} and fans need 2 or more dimensions.";
+        }
+
+        return null;
     }
 
     /// <summary>The first thing wrong with one copying entry, or null.</summary>
@@ -125,6 +179,11 @@ internal static class ApplyValidator
         if (entry.Status == EntryStatus.Loaded && !from.SameShape(into))
         {
             return $"Cannot load '{key}' from '{entry.Source}': source {TensorSpec.FormatShape(from.Shape)} and target {TensorSpec.FormatShape(into.Shape)} differ and shapes are never broadcast.";
+        }
+
+        if (entry.Status == EntryStatus.Partial && entry.Policy == ShapePolicy.AdaptChannels && !ChannelAdaptation.Fits(from.Shape, into.Shape))
+        {
+            return $"Cannot adapt '{entry.Source}' {TensorSpec.FormatShape(from.Shape)} to '{key}' {TensorSpec.FormatShape(into.Shape)}: adapt_channels needs 4-D weights that differ only in dim 1.";
         }
 
         if (entry.Status == EntryStatus.Partial && from.Shape.Count != into.Shape.Count)

@@ -17,7 +17,8 @@ namespace Transfer.Applying;
 /// names, dtypes and shapes are checked before any tensor is read, so an invalid plan is never applied and a
 /// refused plan leaves the target untouched. Then tensors are read, copied and released one at a time, so
 /// applying into a live model needs memory for the model plus one tensor. Copies never broadcast and never
-/// change <c>requires_grad</c>.
+/// change <c>requires_grad</c>. Targets the plan gives an init policy other than keep are filled after the
+/// copies, each from its own generator seeded from <see cref="TransferPlan.Seed"/> and its key.
 /// </summary>
 public static class PlanApplier
 {
@@ -57,8 +58,8 @@ public static class PlanApplier
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(source);
         SourceTensors from = SourceTensors.Of(source);
-        IReadOnlyList<PlannedCopy> copies = ApplyValidator.Validate(plan, from.Specs, SpecsOf(target));
-        HashSet<string> written = copies.Select(c => c.Target.Name).ToHashSet(StringComparer.Ordinal);
+        ApplySteps steps = ApplyValidator.Validate(plan, from.Specs, SpecsOf(target));
+        HashSet<string> written = steps.Targets.ToHashSet(StringComparer.Ordinal);
         List<KeyValuePair<string, torch.Tensor>> merged = new(target.Count);
         try
         {
@@ -70,8 +71,8 @@ public static class PlanApplier
                 merged.Add(new KeyValuePair<string, torch.Tensor>(name, copy));
             }
 
-            Copy(copies, merged.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal), from);
-            return new MergedStateDict(merged, ApplyReport.Of(copies));
+            Run(steps, merged.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal), from);
+            return new MergedStateDict(merged, ApplyReport.Of(steps));
         }
         catch
         {
@@ -85,17 +86,21 @@ public static class PlanApplier
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(target);
         IReadOnlyList<KeyValuePair<string, torch.Tensor>> targets = StateDictOrder.Entries(target);
-        IReadOnlyList<PlannedCopy> copies = ApplyValidator.Validate(plan, source.Specs, SpecsOf(targets));
-        Copy(copies, targets.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal), source);
-        return ApplyReport.Of(copies);
+        ApplySteps steps = ApplyValidator.Validate(plan, source.Specs, SpecsOf(targets));
+        Run(steps, targets.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal), source);
+        return ApplyReport.Of(steps);
     }
 
     private static TensorSpec[] SpecsOf(IReadOnlyList<KeyValuePair<string, torch.Tensor>> tensors) =>
         [.. tensors.Select(t => new TensorSpec(t.Key, ModelSpecs.DTypeName(t.Value.dtype), t.Value.shape))];
 
-    /// <summary>Carries out validated copies: byte reads straight into storage where possible, the rest one tensor at a time.</summary>
-    private static void Copy(IReadOnlyList<PlannedCopy> copies, IReadOnlyDictionary<string, torch.Tensor> targets, SourceTensors source)
+    /// <summary>
+    /// Carries out validated steps: byte reads straight into storage where possible, the other copies one
+    /// tensor at a time, then the inits.
+    /// </summary>
+    private static void Run(ApplySteps steps, IReadOnlyDictionary<string, torch.Tensor> targets, SourceTensors source)
     {
+        IReadOnlyList<PlannedCopy> copies = steps.Copies;
         List<(PlannedCopy Copy, nint Address, long Length)> direct = [];
         using (torch.no_grad())
         using (torch.NewDisposeScope())
@@ -115,6 +120,14 @@ public static class PlanApplier
         }
 
         ReadAll(direct, source);
+        using (torch.no_grad())
+        {
+            foreach (PlannedInit init in steps.Inits)
+            {
+                using DisposeScope scope = torch.NewDisposeScope();
+                init.Write(targets[init.Target.Name]);
+            }
+        }
     }
 
     /// <summary>

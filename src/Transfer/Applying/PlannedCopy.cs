@@ -13,17 +13,25 @@ internal sealed record PlannedCopy(PlanEntry Entry, TensorSpec Source, TensorSpe
 {
     public bool IsPartial => Entry.Status == EntryStatus.Partial;
 
+    /// <summary>True for a first conv adapted to the target's input channels rather than sliced.</summary>
+    public bool AdaptsChannels => IsPartial && Entry.Policy == ShapePolicy.AdaptChannels;
+
     /// <summary>True when the source's dtype differs from the target's and is converted on the way.</summary>
     public bool IsCast => Source.DType != Target.DType;
 
     /// <summary>True when the target receives the source's bytes unchanged (whole, same dtype).</summary>
     public bool IsVerbatim => !IsPartial && !IsCast;
 
-    /// <summary>Elements written: all of the target, or the overlapping leading block for a partial copy.</summary>
+    /// <summary>Elements written: all of the target (whole or adapted), or the overlapping leading block for a sliced copy.</summary>
     public long Elements
     {
         get
         {
+            if (AdaptsChannels)
+            {
+                return Target.ElementCount;
+            }
+
             long count = 1;
             for (int d = 0; d < Target.Shape.Count; d++)
             {
@@ -35,7 +43,7 @@ internal sealed record PlannedCopy(PlanEntry Entry, TensorSpec Source, TensorSpe
     }
 
     /// <summary>
-    /// Writes <paramref name="source"/> (or its leading block) into <paramref name="target"/>; call under
+    /// Writes <paramref name="source"/> (its leading block, or its channels adapted) into <paramref name="target"/>; call under
     /// <c>no_grad</c> inside a dispose scope, which takes the narrowed views and the cast copy.
     /// </summary>
     /// <exception cref="InvalidOperationException">A tensor is not what the validated specs said.</exception>
@@ -45,7 +53,11 @@ internal sealed record PlannedCopy(PlanEntry Entry, TensorSpec Source, TensorSpe
         Expect(target, Target);
         torch.Tensor from = source;
         torch.Tensor into = target;
-        if (IsPartial)
+        if (AdaptsChannels)
+        {
+            from = ChannelAdapter.Adapt(source, target.shape[1]);
+        }
+        else if (IsPartial)
         {
             for (int d = 0; d < target.shape.Length; d++)
             {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using TorchSharp;
+using Transfer.IO;
 
 namespace Transfer.Data;
 
@@ -9,7 +10,7 @@ namespace Transfer.Data;
 /// bytes <c>[N, rows, cols]</c> (magic 0x00000803) and a labels file <c>[N]</c> (magic 0x00000801). Every
 /// header field and size is checked against the bytes actually present before a tensor is made.
 /// </summary>
-public static class IdxDataset
+internal static class IdxDataset
 {
     private const int ImagesMagic = 0x00000803;
     private const int LabelsMagic = 0x00000801;
@@ -60,6 +61,11 @@ public static class IdxDataset
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, "file not found.");
+        }
+
+        if (RegularFile.Problem(path) is string problem)
+        {
+            throw new DataFormatException(path, problem);
         }
 
         try

@@ -8,12 +8,18 @@ namespace Transfer.Formats;
 /// </summary>
 public sealed class CheckpointFormatException : TransferException
 {
-    /// <summary>Creates the exception; the message is prefixed with the file path.</summary>
+    private const int ProblemLimit = 1000;
+
+    /// <summary>
+    /// Creates the exception; the message is prefixed with the file path. The problem may quote names from
+    /// the file: it is escaped and cut to <see cref="ProblemLimit"/> characters, so the file's contents are
+    /// never echoed beyond a bounded, printable excerpt.
+    /// </summary>
     public CheckpointFormatException(string file, string problem, Exception? inner = null)
-        : base($"{file}: {problem}", inner)
+        : base($"{file}: {Printable(problem)}", inner)
     {
         File = file;
-        Problem = problem;
+        Problem = Printable(problem);
     }
 
     /// <summary>The file at fault.</summary>
@@ -21,4 +27,6 @@ public sealed class CheckpointFormatException : TransferException
 
     /// <summary>What was wrong with it, without the file name.</summary>
     public string Problem { get; }
+
+    private static string Printable(string problem) => MessageText.Shorten(MessageText.Escape(problem), ProblemLimit);
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
 using Transfer.Formats.TorchSharp;
+using Transfer.IO;
 
 namespace Transfer.Formats;
 
@@ -23,6 +24,11 @@ public static class CheckpointReader
         if (!File.Exists(path))
         {
             throw new CheckpointFormatException(path, "the file does not exist");
+        }
+
+        if (RegularFile.Problem(path) is string problem)
+        {
+            throw new CheckpointFormatException(path, problem);
         }
 
         TensorFile file = new(path);

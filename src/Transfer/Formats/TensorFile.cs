@@ -105,7 +105,8 @@ internal sealed class TensorFile : IDisposable
         }
     }
 
-    public void CopyTo(long offset, long length, Stream output)
+    /// <summary>Streams the range to <paramref name="output"/>, adding the bytes to <paramref name="crc"/> when given.</summary>
+    public void CopyTo(long offset, long length, Stream output, System.IO.Hashing.Crc32? crc = null)
     {
         CheckRange(offset, length);
         byte[] buffer = new byte[(int)Math.Min(Chunk, Math.Max(length, 1))];
@@ -121,6 +122,7 @@ internal sealed class TensorFile : IDisposable
                 throw new CheckpointFormatException(Path, $"the file ended at offset {offset + done}");
             }
 
+            crc?.Append(buffer.AsSpan(0, n));
             output.Write(buffer, 0, n);
             done += n;
         }

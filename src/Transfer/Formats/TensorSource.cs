@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using Transfer.IO;
 
 namespace Transfer.Formats;
@@ -23,9 +24,10 @@ internal abstract class TensorSource
 
 /// <summary>
 /// A tensor stored contiguously at one place in the file (safetensors, TorchSharp, most .pt tensors);
-/// <paramref name="crc"/> is the CRC-32 the file records for exactly these bytes, when it records one.
+/// <paramref name="member"/> is the zip member holding it with the CRC-32 the archive records, when there is
+/// one: its bytes are checked against that CRC before any of them are used.
 /// </summary>
-internal sealed class ContiguousSource(TensorFile file, long offset, long length, uint? crc = null) : TensorSource
+internal sealed class ContiguousSource(TensorFile file, long offset, long length, RecordedCrc? member = null) : TensorSource
 {
     public override unsafe void CopyTo(byte* destination, long count)
     {
@@ -34,10 +36,23 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
             throw new InvalidOperationException($"Expected {length} bytes, asked for {count}.");
         }
 
+        if (member is not null && !member.IsVerified && member.Covers(offset, length))
+        {
+            // The whole member is being read anyway: check the bytes just read.
+            file.Read(offset, destination, length);
+            member.Check(RecordedCrc.Of(destination, length));
+            return;
+        }
+
+        member?.Verify();
         file.Read(offset, destination, length);
     }
 
-    public override bool HasParts => true;
+    /// <summary>
+    /// Parts are read on their own once nothing is left to check: with no recorded CRC, or once it matched.
+    /// Until then a whole read is cheaper, as it checks the CRC over the bytes it reads anyway.
+    /// </summary>
+    public override bool HasParts => member is null || member.IsVerified;
 
     public override unsafe void CopyPart(byte* destination, long start, long count)
     {
@@ -46,19 +61,35 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
             throw new InvalidOperationException($"Bytes [{start}, {start}+{count}) are outside the tensor's {length}.");
         }
 
+        member?.Verify();
         file.Read(offset + start, destination, count);
     }
 
     public override bool TryWriteTo(Stream output)
     {
-        using (file.Use())
+        bool whole = member is not null && member.Covers(offset, length);
+        if (output is IFileRangeSink sink && length > 0)
         {
-            if (output is IFileRangeSink sink && sink.TryCopyFrom(file.Handle, offset, length, crc))
+            // The kernel copy never shows the bytes to this process, so they are read and checked first (once).
+            member?.Verify();
+            using (file.Use())
             {
-                return true;
+                if (sink.TryCopyFrom(file.Handle, offset, length, whole ? member!.Recorded : null))
+                {
+                    return true;
+                }
             }
         }
 
+        if (member is not null && !member.IsVerified && whole)
+        {
+            Crc32 crc = new();
+            file.CopyTo(offset, length, output, crc);
+            member.Check(crc.GetCurrentHashAsUInt32());
+            return true;
+        }
+
+        member?.Verify();
         file.CopyTo(offset, length, output);
         return true;
     }
@@ -66,14 +97,16 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
 
 /// <summary>
 /// A tensor that is a strided view into a larger storage (a transpose, a slice, a row): its elements are
-/// gathered through offset, size and stride from the memory-mapped storage.
+/// gathered through offset, size and stride from the memory-mapped storage, once the storage's zip member
+/// (<paramref name="member"/>, when it has one) has matched its recorded CRC-32.
 /// </summary>
 internal sealed class StridedSource(TensorFile file, long storageOffset, int elementSize, long elementOffset,
-    long[] sizes, long[] strides) : TensorSource
+    long[] sizes, long[] strides, RecordedCrc? member = null) : TensorSource
 {
     public override unsafe void CopyTo(byte* destination, long length)
     {
         using TensorFile.Lease lease = file.Use();
+        member?.Verify();
         byte* storage = file.MapPointer() + storageOffset;
         int rank = sizes.Length;
         if (rank == 0)

@@ -16,6 +16,6 @@ internal interface IFileRangeSink
     /// <param name="source">The file to copy from.</param>
     /// <param name="offset">Where the range starts in it.</param>
     /// <param name="length">How many bytes.</param>
-    /// <param name="crc">The CRC-32 of exactly those bytes, when the source file records it.</param>
+    /// <param name="crc">The CRC-32 of exactly those bytes, when the source file records it (already checked against them).</param>
     bool TryCopyFrom(SafeFileHandle source, long offset, long length, uint? crc);
 }

@@ -25,7 +25,7 @@ public static class WeightTransfer
     /// <see cref="PlanApplier"/>), then writes the target's state dict with the source's values merged in,
     /// atomically to <paramref name="outPath"/> (format from its extension). Tensors are streamed in target
     /// order: a whole copy of the same dtype and every untouched target tensor go from file to file unread,
-    /// and each partial or cast copy is computed when the writer reaches it and released right after, so
+    /// and each partial or cast copy and each init is computed when the writer reaches it and released right after, so
     /// memory stays flat however large the checkpoints are. Nothing is written when a check fails.
     /// </summary>
     /// <exception cref="Rules.Errors.TransferPlanException">The plan is invalid or does not fit the files; no file was written.</exception>
@@ -34,20 +34,44 @@ public static class WeightTransfer
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        IReadOnlyList<PlannedCopy> copies = ApplyValidator.Validate(plan, source.Specs, target.Specs);
+        ApplySteps steps = ApplyValidator.Validate(plan, source.Specs, target.Specs);
         CheckpointWriter.FormatOf(outPath);
 
-        Dictionary<string, PlannedCopy> byTarget = copies.ToDictionary(c => c.Target.Name, StringComparer.Ordinal);
+        Dictionary<string, PlannedCopy> copies = steps.Copies.ToDictionary(c => c.Target.Name, StringComparer.Ordinal);
+        Dictionary<string, PlannedInit> inits = steps.Inits.ToDictionary(i => i.Target.Name, StringComparer.Ordinal);
         List<CheckpointEntry> entries = new(target.Specs.Count);
         foreach (TensorSpec spec in target.Specs)
         {
-            entries.Add(!byTarget.TryGetValue(spec.Name, out PlannedCopy? copy) ? target.EntryOf(spec.Name, spec.Name)
-                : copy.IsVerbatim ? source.EntryOf(copy.Source.Name, spec.Name)
-                : CheckpointEntry.Computed(spec, () => Compute(copy, source, target)));
+            entries.Add(
+                copies.TryGetValue(spec.Name, out PlannedCopy? copy)
+                    ? copy.IsVerbatim ? source.EntryOf(copy.Source.Name, spec.Name) : CheckpointEntry.Computed(spec, () => Compute(copy, source, target))
+                : inits.TryGetValue(spec.Name, out PlannedInit? init) ? CheckpointEntry.Computed(spec, () => Initialize(init, target))
+                : target.EntryOf(spec.Name, spec.Name));
         }
 
         CheckpointWriter.Write(outPath, entries);
-        return ApplyReport.Of(copies);
+        return ApplyReport.Of(steps);
+    }
+
+    /// <summary>The target tensor filled by its init policy.</summary>
+    private static torch.Tensor Initialize(PlannedInit init, StateDictSide target)
+    {
+        torch.Tensor into = target.Load(init.Target.Name);
+        try
+        {
+            using (torch.no_grad())
+            using (torch.NewDisposeScope())
+            {
+                init.Write(into);
+            }
+
+            return into;
+        }
+        catch
+        {
+            into.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The target tensor with the copy made into it; the source read for it is released at once.</summary>

@@ -61,6 +61,29 @@ public sealed class ReportSnapshotTests
             "resnet18-10"));
 
     [Fact]
+    public void ResNet_stem_adapted_to_one_input_channel() =>
+        MatchAll(TransferPlanner.Plan(
+            ResNetImageNet,
+            [ResNetTenClasses[0] with { Shape = [64, 1, 7, 7] }, .. ResNetTenClasses[1..]],
+            RuleSet.Builder().Shape(ShapePolicy.AdaptChannels, "conv1.weight").Shape(ShapePolicy.Slice, "fc.*").Build(),
+            "resnet18.pt",
+            "resnet18-gray-10"));
+
+    [Fact]
+    public void LeNet5_into_LeNet6_with_init_policies() =>
+        MatchAll(TransferPlanner.Plan(
+            LeNet5,
+            LeNet6,
+            RuleSet.Builder()
+                .Init(TensorInit.Of(InitKind.KaimingUniform), "fc.*.weight")
+                .Init(TensorInit.Of(InitKind.Zeros), "fc.5.bias")
+                .Init(TensorInit.Normal(std: 0.01), "fc.7.bias")
+                .Seed(1)
+                .Build(),
+            "lenet5.pt",
+            "LeNet6"));
+
+    [Fact]
     public void Ambiguous_suffix_casts_and_conflicts()
     {
         TransferPlan plan = TransferPlanner.Plan(

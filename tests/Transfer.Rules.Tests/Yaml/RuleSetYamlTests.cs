@@ -72,7 +72,7 @@ public sealed class RuleSetYamlTests
     {
         { "rules:\n  - strip_prefx: module.\n", "r.yaml:2:5: unknown rule 'strip_prefx'; did you mean 'strip_prefix'?" },
         { "shape_mismatc: skip\n", "r.yaml:1:1: unknown option 'shape_mismatc'; did you mean 'shape_mismatch'?" },
-        { "colour: blue\n", "r.yaml:1:1: unknown option 'colour'; expected one of: rules, shape_mismatch, dtype_mismatch, match, min_loaded, include, exclude, required." },
+        { "colour: blue\n", "r.yaml:1:1: unknown option 'colour'; expected one of: rules, shape_mismatch, dtype_mismatch, match, min_loaded, include, exclude, required, init, seed." },
         { "shape_mismatch: slice\n", "r.yaml:1:17: shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'." },
         { "shape_mismatch: errr\n", "r.yaml:1:17: shape_mismatch cannot be 'errr'; did you mean 'error'?" },
         { "match: sufix\n", "r.yaml:1:8: match cannot be 'sufix'; did you mean 'suffix'?" },
@@ -91,7 +91,47 @@ public sealed class RuleSetYamlTests
         { "rules: [\n", "r.yaml:2:1: not valid YAML: While parsing a node, did not find expected node content." },
         { "match: name\nmatch: suffix\n", "r.yaml:2:1: not valid YAML: Duplicate key match" },
         { "a: 1\n---\nb: 2\n", "r.yaml:3:1: a rule file holds one YAML document, but this is a second one." },
+        { "init: [{ match: 'fc.7.*', kind: kaiming_normall }]\n", "r.yaml:1:33: kind cannot be 'kaiming_normall'; did you mean 'kaiming_normal'?" },
+        { "init: [{ match: 'fc.7.*', kind: zeros, std: 0.1 }]\n", "r.yaml:1:45: init std applies only to kind normal, not zeros." },
+        { "init: [{ match: 'fc.7.*', kind: normal, std: 0 }]\n", "r.yaml:1:8: init std must be a positive number, not 0." },
+        { "init: [{ match: 'fc.7.*', kind: normal, std: wide }]\n", "r.yaml:1:46: std must be a number, not 'wide'." },
+        { "init: [{ match: 'fc.7.*', kind: normal, sdt: 1 }]\n", "r.yaml:1:41: unknown init field 'sdt'; did you mean 'std'?" },
+        { "init: [{ kind: zeros }]\n", "r.yaml:1:8: init is missing 'match'." },
+        { "rules:\n  - init: { match: [], kind: zeros }\n", "r.yaml:2:20: init match needs at least one key or glob." },
+        { "seed: -1\n", "r.yaml:1:7: seed must be a non-negative integer, not '-1'." },
+        { "seed: 1.5\n", "r.yaml:1:7: seed must be a non-negative integer, not '1.5'." },
     };
+
+    [Fact]
+    public void Init_policies_and_the_seed_read_at_the_top_level_and_in_the_rule_list()
+    {
+        RuleSet rules = RuleSetYaml.Parse("""
+            rules:
+              - init: { match: 'fc.7.weight', kind: kaiming_normal }
+              - init: [{ match: 'a.*', kind: kaiming_uniform }, { match: b, kind: xavier_uniform }]
+            init: [{ match: 'fc.7.bias', kind: normal, std: 0.01 }, { match: c, kind: normal, mean: 1 }, { match: [d, e], kind: zeros }, { match: f, kind: keep }]
+            seed: 7
+            """, "r.yaml");
+        RuleSet built = RuleSet.Builder()
+            .Init(TensorInit.Of(InitKind.KaimingNormal), "fc.7.weight")
+            .Init(TensorInit.Of(InitKind.KaimingUniform), "a.*")
+            .Init(TensorInit.Of(InitKind.XavierUniform), "b")
+            .Init(TensorInit.Normal(std: 0.01), "fc.7.bias")
+            .Init(TensorInit.Normal(mean: 1), "c")
+            .Init(TensorInit.Of(InitKind.Zeros), "d", "e")
+            .Init(TensorInit.Keep, "f")
+            .Seed(7)
+            .Build();
+
+        Assert.Equal(
+            "init 'fc.7.weight': kaiming_normal; init 'a.*': kaiming_uniform; init 'b': xavier_uniform; " +
+            "init 'fc.7.bias': normal(mean=0, std=0.01); init 'c': normal(mean=1, std=1); init ['d', 'e']: zeros; init 'f': keep; " +
+            "shape_mismatch skip; dtype_mismatch cast; match name; seed 7",
+            rules.ToString());
+        Assert.Equal(built.ToString(), rules.ToString());
+        Assert.Equal(built.Rules, rules.Rules);
+        Assert.Equal(7, rules.Seed);
+    }
 
     [Theory]
     [MemberData(nameof(BadFiles))]

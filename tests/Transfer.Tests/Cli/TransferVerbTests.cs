@@ -10,11 +10,11 @@ public sealed class TransferVerbTests
 {
     private static readonly string LeNet5 = Fixture.Path_("lenet5.dat");
 
-    private static (int Code, string Out, string Err) Plan(string source, string target, string? rules = null, string format = "table")
+    private static (int Code, string Out, string Err) Plan(string source, string target, string? rules = null, string format = "table", long? seed = null)
     {
         StringWriter stdout = new();
         StringWriter stderr = new();
-        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, format, stdout, stderr), stderr);
+        int code = CommandErrors.Run(() => PlanCommand.Run(source, target, rules, null, format, stdout, stderr, seed), stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -35,8 +35,8 @@ public sealed class TransferVerbTests
         string[] lines = output.Split('\n');
         Assert.Equal($"Transfer plan: {LeNet5} -> LeNet6", lines[0]);
         Assert.Equal("loaded 8, partial 0, skipped 2, missing 2, unused 0", lines[1]);
-        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  [10, 84] -> [64, 84]", lines);
-        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source", lines);
+        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  keep  [10, 84] -> [64, 84]", lines);
+        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source       keep", lines);
     }
 
     [Fact]
@@ -262,4 +262,97 @@ public sealed class TransferVerbTests
     /// <summary>Same shape and the same float32 values, element for element.</summary>
     private static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
         a.shape.SequenceEqual(b.shape) && a.contiguous().data<float>().ToArray().SequenceEqual(b.contiguous().data<float>().ToArray());
+
+    [Fact]
+    public void Apply_with_the_same_seed_twice_writes_identical_bytes_and_another_seed_changes_only_the_initialised_tensors()
+    {
+        string folder = Fixture.TempFolder();
+        string target = Path.Combine(folder, "lenet6.safetensors");
+        using (LeNet6 six = new())
+        {
+            CheckpointWriter.Write(target, StateDictOrder.Entries(six));
+        }
+
+        string rules = Rules("""
+            init:
+              - { match: 'fc.*.weight', kind: kaiming_uniform }
+              - { match: 'fc.5.bias', kind: zeros }
+              - { match: 'fc.7.bias', kind: normal, std: 0.01 }
+            seed: 7
+            """);
+        string[] outputs = [Path.Combine(folder, "a.safetensors"), Path.Combine(folder, "b.safetensors"), Path.Combine(folder, "c.safetensors")];
+        string[] seeds = ["1", "1", "2"];
+        for (int i = 0; i < 3; i++)
+        {
+            (int code, string stdout, string stderr) = CliProcess.Run(
+                "apply", "--source", LeNet5, "--target", target, "--rules", rules, "--out", outputs[i], "--seed", seeds[i]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("init seed " + seeds[i] + "\n", stdout);
+            Assert.Contains("missing  fc.7.weight                                         no_source       kaiming_uniform", stdout);
+            Assert.EndsWith($"8 loaded, 0 partial, 0 cast, 60,856 elements from the source; 4 initialized (seed {seeds[i]})\n", stdout);
+        }
+
+        Assert.Equal(File.ReadAllBytes(outputs[0]), File.ReadAllBytes(outputs[1]));
+        using Checkpoint first = CheckpointReader.Open(outputs[0]);
+        using Checkpoint other = CheckpointReader.Open(outputs[2]);
+        using Checkpoint kept = CheckpointReader.Open(target);
+        string[] changed = [.. first.Tensors.Zip(other.Tensors).Where(p => p.First.Sha256() != p.Second.Sha256()).Select(p => p.First.Spec.Name)];
+        Assert.Equal(["fc.5.weight", "fc.7.weight", "fc.7.bias"], changed);
+        Assert.NotEqual(kept.Tensors[10].Sha256(), first.Tensors[10].Sha256());
+    }
+
+    [Fact]
+    public void Apply_adapts_a_one_channel_first_conv_to_three_channels_file_to_file()
+    {
+        string folder = Fixture.TempFolder();
+        string target = Path.Combine(folder, "rgb.safetensors");
+        using (TorchSharp.torch.Tensor rgb = TorchSharp.torch.zeros(6, 3, 5, 5))
+        using (TorchSharp.torch.Tensor bias = TorchSharp.torch.zeros(6))
+        {
+            CheckpointWriter.Write(target, [KeyValuePair.Create("conv.0.weight", rgb), KeyValuePair.Create("conv.0.bias", bias)]);
+        }
+
+        string output = Path.Combine(folder, "out.safetensors");
+        StringWriter stdout = new();
+
+        int code = CommandErrors.Run(() => ApplyCommand.Run(
+            LeNet5, target, Rules("rules:\n  - shape: { match: 'conv.0.weight', policy: adapt_channels }\n"), null, output, stdout));
+
+        Assert.Equal(0, code);
+        Assert.Contains(
+            "partial conv.0.weight conv.0.weight name adapt_channels [6, 1, 5, 5] -> [6, 3, 5, 5]",
+            stdout.ToString().Split('\n').Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.EndsWith("1 loaded, 1 partial, 0 cast, 456 elements from the source\n", stdout.ToString());
+        using Checkpoint source = CheckpointReader.Open(LeNet5);
+        using Checkpoint merged = CheckpointReader.Open(output);
+        using TorchSharp.torch.Tensor gray = source.Tensors[0].Load();
+        using TorchSharp.torch.Tensor adapted = merged.Tensors[0].Load();
+        float[] g = gray.data<float>().ToArray();
+        float[] a = adapted.data<float>().ToArray();
+        float third = (float)(1.0 / 3);
+        for (int o = 0; o < 6; o++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.Equal(g.Skip(o * 25).Take(25).Select(v => v * third), a.Skip(((o * 3) + c) * 25).Take(25));
+            }
+        }
+    }
+
+    [Fact]
+    public void Plan_reports_each_unfilled_target_s_init_and_the_seed_which_seed_overrides()
+    {
+        string rules = Rules("init: [{ match: 'fc.7.weight', kind: xavier_uniform }, { match: 'fc.7.bias', kind: zeros }]\nseed: 4\n");
+
+        string fromRules = Plan(LeNet5, "LeNet6", rules, "json").Out;
+        (int code, string overridden, _) = Plan(LeNet5, "LeNet6", rules, "json", seed: 9);
+
+        Assert.Equal(0, code);
+        Assert.Contains("\"seed\": 4,", fromRules);
+        Assert.Contains("\"seed\": 9,", overridden);
+        Assert.Contains("\"init\": \"xavier_uniform\"", overridden);
+        Assert.Contains("\"init\": \"zeros\"", overridden);
+        Assert.Equal(2, overridden.Split("\"init\": \"keep\"").Length - 1);
+        Assert.DoesNotContain("\"seed\"", Plan(LeNet5, "LeNet6", format: "json", seed: 9).Out);
+    }
 }

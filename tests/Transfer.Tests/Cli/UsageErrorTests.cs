@@ -25,4 +25,17 @@ public sealed class UsageErrorTests
         Assert.Equal(2, code);
         Assert.Equal("error: Required command was not provided; Unrecognized command or argument 'bogus' (see 'transfer --help')\n", stderr);
     }
+
+    [Theory]
+    [InlineData("-1", "error: --seed must be a non-negative integer (see 'transfer --help')\n")]
+    [InlineData("x", "error: --seed must be a non-negative integer (see 'transfer --help')\n")]
+    [InlineData("1.5", "error: --seed must be a non-negative integer (see 'transfer --help')\n")]
+    public void A_seed_that_is_not_a_non_negative_integer_is_one_line(string seed, string message)
+    {
+        (int code, string stdout, string stderr) = CliProcess.Run("plan", "--source", LeNet5, "--target", "LeNet6", "--seed", seed);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal(message, stderr);
+    }
 }

@@ -34,8 +34,8 @@ public sealed class LeNet5to6SmokeTests : IDisposable
         Assert.Equal((4, 8), (result.Frozen.FrozenCount, result.Frozen.TrainableCount));
         Assert.Contains("loaded 8, partial 0, skipped 2, missing 2, unused 0", lines);
         Assert.Contains("60,856 of 66,946 target elements load (90.90%)", lines);
-        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  [10, 84] -> [64, 84]", lines);
-        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source", lines);
+        Assert.Contains("skipped  fc.5.weight            fc.5.weight            name  shape_mismatch  keep  [10, 84] -> [64, 84]", lines);
+        Assert.Contains("missing  fc.7.{weight, bias}                                 no_source       keep", lines);
         Assert.True(File.Exists(result.SavedModel));
         Assert.InRange(result.FinalAccuracy, 0.3, 1.0);
     }

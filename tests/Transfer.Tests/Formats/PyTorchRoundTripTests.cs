@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Transfer.Formats;
 
 namespace Transfer.Tests.Formats;
@@ -9,12 +8,10 @@ namespace Transfer.Tests.Formats;
 /// </summary>
 public sealed class PyTorchRoundTripTests
 {
-    private const string Python = "/usr/bin/python3";
-
     [SkippableFact]
     public void A_written_pt_loads_weights_only_and_strict_into_the_model_it_came_from()
     {
-        Skip.IfNot(TorchAvailable(), "PyTorch is not importable from /usr/bin/python3");
+        Skip.IfNot(PyTorchProcess.Available, "PyTorch is not importable from /usr/bin/python3");
         string folder = Fixture.TempFolder();
         string output = Path.Combine(folder, "lenet.pt");
         using (Checkpoint input = CheckpointReader.Open(Fixture.Path_("checkpoint.pt")))
@@ -35,7 +32,7 @@ public sealed class PyTorchRoundTripTests
             for k, v in sd.items():
                 print(k, hashlib.sha256(v.contiguous().numpy().tobytes()).hexdigest())
             """;
-        string printed = RunPython(script, output);
+        string printed = PyTorchProcess.Run(script, output);
         string expected = string.Concat(Fixture.Expected("checkpoint.pt").Select(e => $"{e.Name} {e.Sha256}\n"));
         Assert.Equal(expected, printed);
     }
@@ -43,7 +40,7 @@ public sealed class PyTorchRoundTripTests
     [SkippableFact]
     public void Every_dtype_and_view_written_to_pt_loads_in_PyTorch_with_the_original_bytes()
     {
-        Skip.IfNot(TorchAvailable(), "PyTorch is not importable from /usr/bin/python3");
+        Skip.IfNot(PyTorchProcess.Available, "PyTorch is not importable from /usr/bin/python3");
         string folder = Fixture.TempFolder();
         string expected = "";
         string printed = "";
@@ -64,46 +61,10 @@ public sealed class PyTorchRoundTripTests
                         c = c.view(torch.int16)
                     print(k, str(v.dtype).replace('torch.', ''), list(v.shape), hashlib.sha256(c.numpy().tobytes()).hexdigest())
                 """;
-            printed += RunPython(script, output);
+            printed += PyTorchProcess.Run(script, output);
             expected += string.Concat(Fixture.Expected(source).Select(e => $"{e.Name} {e.DType} [{string.Join(", ", e.Shape)}] {e.Sha256}\n"));
         }
 
         Assert.Equal(expected, printed);
-    }
-
-    private static bool TorchAvailable()
-    {
-        if (!File.Exists(Python))
-        {
-            return false;
-        }
-
-        try
-        {
-            RunPython("import torch", "");
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    private static string RunPython(string script, string argument)
-    {
-        ProcessStartInfo start = new(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"python failed ({process.ExitCode}): {stderr}");
-        }
-
-        return stdout.Result;
     }
 }

@@ -1,4 +1,5 @@
 using Transfer.Freezing;
+using Transfer.IO;
 using Transfer.Rules.Errors;
 using YamlDotNet.RepresentationModel;
 
@@ -69,6 +70,11 @@ public static class RunConfigReader
         if (!File.Exists(path))
         {
             throw new RuleConfigException($"{path}: config file not found");
+        }
+
+        if (RegularFile.Problem(path) is string problem)
+        {
+            throw new RuleConfigException($"{path}: {problem}");
         }
 
         string full = Path.GetFullPath(path);

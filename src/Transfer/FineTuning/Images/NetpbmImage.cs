@@ -1,6 +1,7 @@
 using System.Globalization;
 
 using Transfer.Data;
+using Transfer.IO;
 
 namespace Transfer.FineTuning.Images;
 
@@ -14,6 +15,11 @@ internal sealed record NetpbmImage(int Channels, int Width, int Height, int MaxV
     /// <summary>Decodes <paramref name="path"/>; anything else than 8-bit P5/P6 is a one-line error.</summary>
     public static NetpbmImage Read(string path)
     {
+        if (RegularFile.Problem(path) is string problem)
+        {
+            throw new DataFormatException(path, problem);
+        }
+
         byte[] bytes = File.ReadAllBytes(path);
         int pos = 0;
         string magic = Token(bytes, ref pos, path);

@@ -23,7 +23,7 @@ internal static class PyTorchCheckpointReader
         }
 
         if (members.TryGetValue("byteorder", out ZipMember? order) && order.Size <= 16
-            && System.Text.Encoding.ASCII.GetString(file.ReadBytes(order.DataOffset, (int)order.Size)).Trim() != "little")
+            && System.Text.Encoding.ASCII.GetString(ReadMember(file, order)).Trim() != "little")
         {
             throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
         }
@@ -33,10 +33,33 @@ internal static class PyTorchCheckpointReader
             throw new CheckpointFormatException(path, $"data.pkl is {pickle.Size} bytes, above the 1 GiB limit");
         }
 
-        object root = Unpickler.Load(path, file.ReadBytes(pickle.DataOffset, (int)pickle.Size));
-        return Assemble(file, root, "data.pkl", stateDictKey, (name, key) => members.TryGetValue("data/" + key, out ZipMember? member)
-            ? new StorageBlock($"storage member '{member.Name}'", member.DataOffset, member.Size, member.Crc)
-            : throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain"));
+        object root = Unpickler.Load(path, ReadMember(file, pickle));
+        Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
+        return Assemble(file, root, "data.pkl", stateDictKey, (name, key) =>
+        {
+            if (blocks.TryGetValue(key, out StorageBlock? block))
+            {
+                return block;
+            }
+
+            if (!members.TryGetValue("data/" + key, out ZipMember? member))
+            {
+                throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain");
+            }
+
+            string description = $"storage member '{member.Name}'";
+            return blocks[key] = new StorageBlock(description, member.DataOffset, member.Size,
+                new RecordedCrc(file, description, member.DataOffset, member.Size, member.Crc));
+        });
+    }
+
+    /// <summary>Reads a small member whole (a header-sized one: data.pkl, byteorder) and checks its CRC-32.</summary>
+    private static byte[] ReadMember(TensorFile file, ZipMember member)
+    {
+        byte[] bytes = file.ReadBytes(member.DataOffset, (int)member.Size);
+        new RecordedCrc(file, $"zip member '{member.Name}'", member.DataOffset, member.Size, member.Crc)
+            .Check(System.IO.Hashing.Crc32.HashToUInt32(bytes));
+        return bytes;
     }
 
     /// <summary>
@@ -151,12 +174,11 @@ internal static class PyTorchCheckpointReader
         }
 
         TensorSpec spec = new(name, dtype.Name, t.Sizes);
-        // A tensor that is its whole storage member carries the member's CRC, so a .pt writer can copy it
-        // file to file without reading it.
-        bool wholeMember = count > 0 && t.Offset == 0 && count * dtype.Size == member.Size;
+        // Every tensor carries its storage member's recorded CRC: the member is checked before any of its
+        // bytes are used, and a tensor that is the whole member passes the checked CRC on to a .pt writer.
         TensorSource source = IsContiguous(t.Sizes, t.Strides) || count == 0
-            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size, wholeMember ? member.Crc : null)
-            : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides);
+            ? new ContiguousSource(file, member.DataOffset + (count == 0 ? 0 : t.Offset * dtype.Size), count * dtype.Size, count == 0 ? null : member.Crc)
+            : new StridedSource(file, member.DataOffset, dtype.Size, t.Offset, t.Sizes, t.Strides, member.Crc);
         return new CheckpointTensor(spec, source);
     }
 

@@ -174,7 +174,7 @@ internal static class PyTorchCheckpointWriter
     /// <summary>
     /// Passes writes through while counting them and computing their CRC-32. A member that is a whole
     /// storage member of another checkpoint, with that member's CRC, is copied inside the kernel when the
-    /// output allows it, and takes the recorded CRC instead of reading the bytes to compute it.
+    /// output allows it, and takes the recorded CRC, which the source checked against the bytes first.
     /// </summary>
     private sealed class CrcStream(Stream inner) : Stream, IFileRangeSink
     {

@@ -2,6 +2,7 @@ namespace Transfer.Formats.PyTorch;
 
 /// <summary>
 /// Where one storage's bytes lie in a checkpoint file, how errors should name it, and the CRC-32 its file
-/// records for exactly those bytes (a zip member's), if any.
+/// records for exactly those bytes (a zip member's), if any, shared by every tensor of the storage so the
+/// bytes are checked once.
 /// </summary>
-internal sealed record StorageBlock(string Description, long DataOffset, long Size, uint? Crc = null);
+internal sealed record StorageBlock(string Description, long DataOffset, long Size, RecordedCrc? Crc = null);

@@ -123,6 +123,7 @@ internal static class ZipDirectory
 
         string folder = raw[0].Name.Split('/')[0];
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
+        List<(long Start, long End, string Name)> spans = new(raw.Count);
         foreach (var (name, local, size, crc) in raw)
         {
             if (!name.StartsWith(folder + "/", StringComparison.Ordinal))
@@ -136,10 +137,36 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' appears twice");
             }
 
-            members[relative] = new ZipMember(name, DataOffset(file, name, local, size), size, crc);
+            ZipMember member = new(name, DataOffset(file, name, local, size), size, crc);
+            members[relative] = member;
+            spans.Add((local, member.DataOffset + size, name));
         }
 
+        RefuseOverlaps(path, spans, directoryOffset);
         return (members, folder);
+    }
+
+    /// <summary>
+    /// Each member (local header through data) must own its bytes and lie before the central directory: two
+    /// members sharing bytes would let one corrupt range pass for two, under two CRCs.
+    /// </summary>
+    private static void RefuseOverlaps(string path, List<(long Start, long End, string Name)> spans, long directoryOffset)
+    {
+        spans.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Name, b.Name));
+        for (int i = 0; i < spans.Count; i++)
+        {
+            var (start, end, name) = spans[i];
+            if (i + 1 < spans.Count && end > spans[i + 1].Start)
+            {
+                var (nextStart, nextEnd, next) = spans[i + 1];
+                throw Bad(path, $"zip members '{name}' (bytes [{start}, {end})) and '{next}' (bytes [{nextStart}, {nextEnd})) overlap");
+            }
+
+            if (end > directoryOffset)
+            {
+                throw Bad(path, $"zip member '{name}' (bytes [{start}, {end})) overlaps the central directory at offset {directoryOffset}");
+            }
+        }
     }
 
     private static long DataOffset(TensorFile file, string name, long local, long size)
