@@ -66,8 +66,7 @@ public static class LeNet5to6Example
         output.Write(PlanTableReport.Render(plan));
 
         // 4. Apply it (validated whole, then copied), then freeze the convolutional trunk.
-        Dictionary<string, CheckpointTensor> tensors = source.Tensors.ToDictionary(t => t.Spec.Name);
-        ApplyReport applied = PlanApplier.Apply(plan.EnsureValid(), six, name => tensors[name].Load());
+        ApplyReport applied = PlanApplier.Apply(plan, six, source);
         logger.LogInformation("Applied plan: {Loaded} tensors loaded, {Elements} values copied", applied.Loaded, applied.CopiedElements);
         FreezeReport frozen = Freezer.Apply(six, new FreezeSpec(["conv.*"]));
         output.WriteLine(

@@ -7,6 +7,7 @@ using Transfer.Formats;
 using Transfer.Freezing;
 using Transfer.Models;
 using Transfer.Rules;
+using Transfer.Rules.Errors;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Reports;
 using Transfer.Tests.Formats;
@@ -19,6 +20,51 @@ namespace Transfer.Tests;
 public sealed partial class ReadmeSampleTests
 {
     [Fact]
+    public void The_readme_one_call_sample_is_this_code_and_it_loads_8_tensors()
+    {
+        string folder = Fixture.TempFolder();
+        File.Copy(Fixture.Path_("module_prefixed.pt"), Path.Combine(folder, "lenet5.pt"));
+        (LoadReport report, string console) = RunIn(folder, OneCallSample);
+
+        Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), report.Plan.Summary);
+        Assert.Equal(new ApplyReport(8, 0, 60856, 0), report.Applied);
+        Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console);
+        Assert.EndsWith("\n8 loaded\n", console);
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 0), ReadmeLines(0));
+    }
+
+    [Fact]
+    public void The_one_call_load_puts_the_checkpoint_values_into_the_model()
+    {
+        using LeNet5 five = new();
+        string path = Path.Combine(Fixture.TempFolder(), "five.safetensors");
+        CheckpointWriter.Write(path, StateDictOrder.Entries(five));
+        using LeNet5 model = new();
+
+        LoadReport report = model.LoadWeights(path);
+
+        Assert.Equal(10, report.Applied.Loaded);
+        Assert.Equal(path, report.Plan.SourceName);
+        Assert.All(five.state_dict(), kv => Assert.Equal(kv.Value.data<float>().ToArray(), model.state_dict()[kv.Key].data<float>().ToArray()));
+    }
+
+    [Fact]
+    public void The_one_call_load_refuses_an_invalid_plan_and_leaves_the_model_alone()
+    {
+        string path = Fixture.Path_("module_prefixed.pt");
+        using LeNet6 model = new();
+        float[] before = model.state_dict()["conv.0.weight"].data<float>().ToArray();
+
+        // Without strip_prefix nothing matches, and the rules require conv.*.
+        TransferPlanException e = Assert.Throws<TransferPlanException>(() => model.LoadWeights(path, RuleSet.Builder().Require("conv.*").Build()));
+
+        Assert.NotNull(e.Plan);
+        Assert.Equal(0, e.Plan!.Summary.Loaded);
+        Assert.Contains("fails", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.state_dict()["conv.0.weight"].data<float>().ToArray());
+    }
+
+    [Fact]
     public void The_readme_sample_is_this_code_and_it_runs()
     {
         string folder = Fixture.TempFolder();
@@ -28,7 +74,7 @@ public sealed partial class ReadmeSampleTests
         Assert.Equal(new PlanSummary(8, 0, 2, 2, 0, 60856, 66946), plan.Summary);
         Assert.Equal(4, frozen.FrozenCount);
         Assert.StartsWith("Transfer plan: lenet5.pt -> LeNet6\nloaded 8, partial 0, skipped 2, missing 2, unused 0\n", console);
-        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 0), ReadmeLines(0));
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 1), ReadmeLines(1));
     }
 
     [Fact]
@@ -45,7 +91,19 @@ public sealed partial class ReadmeSampleTests
         Assert.Equal(3, run.Training.History.Count);
         Assert.True(File.Exists(Path.Combine(folder, "runs", "shapes", "final.safetensors")));
         Assert.Matches(@"^8 loaded, val_acc 0\.\d{4}\n$", console);
-        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 1), ReadmeLines(1));
+        Assert.Equal(SampleLines(File.ReadAllText(ThisFile()), 2), ReadmeLines(2));
+    }
+
+    private static LoadReport OneCallSample()
+    {
+        // README sample begins
+        using torch.nn.Module model = ModelRegistry.Create("LeNet6");             // or your own Module
+        RuleSet rules = RuleSet.Builder().StripPrefix("module.").Build();         // or RuleSetYaml.Load("rules.yaml")
+        LoadReport report = model.LoadWeights("lenet5.pt", rules);                // plan + validate + load, or throw
+        Console.Write(PlanTableReport.Render(report.Plan));                        // what loaded, what was skipped and why
+        Console.WriteLine($"{report.Applied.Loaded} loaded");
+        // README sample ends
+        return report;
     }
 
     [Fact]
@@ -73,8 +131,7 @@ public sealed partial class ReadmeSampleTests
         Console.Write(PlanTableReport.Render(plan));                               // also PlanJsonReport, PlanMarkdownReport
         plan.EnsureValid();                                                        // throws TransferPlanException listing every problem
 
-        Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name);
-        PlanApplier.Apply(plan, model, name => byName[name].Load());               // validated whole, then copied
+        PlanApplier.Apply(plan, model, source);                                    // validates, then reads one tensor at a time
         FreezeReport frozen = Freezer.Apply(model, new FreezeSpec(["conv.*"]));
         // README sample ends
         return (plan, frozen);
@@ -134,11 +191,14 @@ public sealed partial class ReadmeSampleTests
         Match block = ReadmeRegex().Matches(readme).ElementAtOrDefault(index) ?? Match.Empty;
         Assert.True(block.Success, $"README has no csharp block {index}");
         string[] lines = block.Groups[1].Value.Split('\n').Select(l => l.Trim()).ToArray();
-        return lines.SkipWhile(l => l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using Checkpoint", StringComparison.Ordinal) || l.Length == 0).ToArray();
+        return lines.SkipWhile(l => UsingDirectiveRegex().IsMatch(l) || l.Length == 0).ToArray();
     }
 
     [GeneratedRegex(@"// README sample begins\n(.*?)\n\s*// README sample ends", RegexOptions.Singleline)]
     private static partial Regex SampleRegex();
+
+    [GeneratedRegex(@"^using [\w.]+;$")]
+    private static partial Regex UsingDirectiveRegex();
 
     [GeneratedRegex(@"```csharp\n(.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex ReadmeRegex();

@@ -9,4 +9,14 @@ public sealed record ApplyReport(int Loaded, int Partial, long CopiedElements, i
 {
     /// <summary>Target tensors no source fills that an init policy other than keep overwrote.</summary>
     public int Initialized { get; init; }
+
+    /// <summary>The one report builder: what the validated steps do, whichever path carries them out.</summary>
+    internal static ApplyReport Of(ApplySteps steps) => new(
+        steps.Copies.Count(c => !c.IsPartial),
+        steps.Copies.Count(c => c.IsPartial),
+        steps.Copies.Sum(c => c.Elements),
+        steps.Copies.Count(c => c.IsCast))
+    {
+        Initialized = steps.Inits.Count,
+    };
 }

@@ -71,8 +71,7 @@ public static class FineTuneRun
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
             WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)));
             plan.EnsureValid();
-            Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
-            PlanApplier.Apply(plan, model, name => byName[name].Load());
+            PlanApplier.Apply(plan, model, source);
         }
 
         PlanSummary s = plan.Summary;

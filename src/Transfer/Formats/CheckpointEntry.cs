@@ -30,4 +30,26 @@ public sealed class CheckpointEntry
         ArgumentNullException.ThrowIfNull(tensor);
         return new(WritableTensor.From(name, tensor));
     }
+
+    /// <summary>
+    /// A tensor computed only when the writer reaches it (a partial or cast copy), written and disposed
+    /// before the next one is computed, so a merge holds one computed tensor at a time.
+    /// </summary>
+    /// <param name="spec">Its name, dtype and shape; <paramref name="produce"/> must return exactly that.</param>
+    /// <param name="produce">Returns a new tensor the entry disposes once its bytes are written.</param>
+    internal static CheckpointEntry Computed(Rules.TensorSpec spec, Func<torch.Tensor> produce)
+    {
+        DType dtype = DType.FromName(spec.DType)
+            ?? throw new ArgumentException($"'{spec.Name}' has dtype {spec.DType}, which no writer supports.", nameof(spec));
+        return new(new WritableTensor(spec.Name, dtype, [.. spec.Shape], checked(spec.ElementCount * dtype.Size), output =>
+        {
+            using torch.Tensor tensor = produce();
+            if (!spec.Shape.SequenceEqual(tensor.shape) || DType.Of(tensor, spec.Name) != dtype)
+            {
+                throw new InvalidOperationException($"'{spec.Name}' was computed with another dtype or shape than its header declares.");
+            }
+
+            TensorBytes.Write(tensor, output);
+        }));
+    }
 }

@@ -47,6 +47,31 @@ public sealed class CheckpointTensor
     }
 
     /// <summary>
+    /// Writes the tensor's contiguous bytes (exactly <paramref name="length"/>, its byte count) to
+    /// <paramref name="destination"/>, such as the storage of a contiguous CPU tensor of the same dtype and
+    /// shape. Safe to call from several threads at once.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
+    internal unsafe void ReadInto(byte* destination, long length)
+    {
+        if (length != ByteCount)
+        {
+            throw new InvalidOperationException($"'{Spec.Name}' has {ByteCount} bytes, not {length}.");
+        }
+
+        source.CopyTo(destination, length);
+    }
+
+    /// <summary>True when <see cref="ReadPart"/> works: the file holds the tensor contiguously.</summary>
+    internal bool HasParts => source.HasParts;
+
+    /// <summary>
+    /// Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the tensor's contiguous bytes to
+    /// <paramref name="destination"/>, so several threads can fill one large tensor. Needs <see cref="HasParts"/>.
+    /// </summary>
+    internal unsafe void ReadPart(byte* destination, long start, long count) => source.CopyPart(destination, start, count);
+
+    /// <summary>
     /// The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes, streamed from the
     /// file in bounded chunks (a view that repeats stored bytes is never materialised).
     /// </summary>

@@ -35,6 +35,17 @@ internal static class TensorBytes
         }
     }
 
+    /// <summary>
+    /// The address of a contiguous CPU tensor's first byte (null when it is empty), valid while the tensor
+    /// lives; for code that fills storage in place, possibly from another thread.
+    /// </summary>
+    public static unsafe nint Address(torch.Tensor tensor)
+    {
+        nint address = 0;
+        WithPointer(tensor, (p, _) => address = (nint)p);
+        return address;
+    }
+
     /// <summary>Runs <paramref name="action"/> on the bytes of any tensor, made contiguous and CPU if needed.</summary>
     public static void WithContiguous(torch.Tensor tensor, PointerAction action)
     {

@@ -17,6 +17,12 @@ internal abstract class TensorSource
     /// that repeats stored bytes (stride 0, overlaps) costs time, not memory.
     /// </summary>
     public abstract void WriteTo(Stream output);
+
+    /// <summary>True when <see cref="CopyPart"/> can fill any byte range on its own, so one tensor can be read by several threads.</summary>
+    public virtual bool HasParts => false;
+
+    /// <summary>Fills <paramref name="destination"/> with bytes [<paramref name="start"/>, +<paramref name="count"/>) of the contiguous bytes.</summary>
+    public virtual unsafe void CopyPart(byte* destination, long start, long count) => throw new NotSupportedException();
 }
 
 /// <summary>
@@ -45,6 +51,23 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
         file.Read(offset, destination, length);
     }
 
+    /// <summary>
+    /// Parts are read on their own once nothing is left to check: with no recorded CRC, or once it matched.
+    /// Until then a whole read is cheaper, as it checks the CRC over the bytes it reads anyway.
+    /// </summary>
+    public override bool HasParts => member is null || member.IsVerified;
+
+    public override unsafe void CopyPart(byte* destination, long start, long count)
+    {
+        if (start < 0 || count < 0 || start > length - count)
+        {
+            throw new InvalidOperationException($"Bytes [{start}, {start}+{count}) are outside the tensor's {length}.");
+        }
+
+        member?.Verify();
+        file.Read(offset + start, destination, count);
+    }
+
     public override void WriteTo(Stream output)
     {
         bool whole = member is not null && member.Covers(offset, length);
@@ -52,9 +75,12 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
         {
             // The kernel copy never shows the bytes to this process, so they are read and checked first (once).
             member?.Verify();
-            if (sink.TryCopyFrom(file.Handle, offset, length, whole ? member!.Recorded : null))
+            using (file.Use())
             {
-                return;
+                if (sink.TryCopyFrom(file.Handle, offset, length, whole ? member!.Recorded : null))
+                {
+                    return;
+                }
             }
         }
 
@@ -83,6 +109,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
 
     public override unsafe void CopyTo(byte* destination, long length)
     {
+        using TensorFile.Lease lease = file.Use();
         member?.Verify();
         byte* storage = file.MapPointer() + storageOffset;
         byte* output = destination;
@@ -106,6 +133,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
 
     public override unsafe void WriteTo(Stream output)
     {
+        using TensorFile.Lease lease = file.Use();
         member?.Verify();
         byte* storage = file.MapPointer() + storageOffset;
         byte[] chunk = new byte[Chunk];
@@ -185,6 +213,7 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
         long[] index = new long[rank];
         for (long o = 0; o < outer; o++)
         {
+            file.ThrowIfDisposed();
             long start = elementOffset;
             for (int d = 0; d < rank - 1; d++)
             {

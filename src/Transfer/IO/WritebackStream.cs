@@ -53,7 +53,7 @@ internal sealed partial class WritebackStream(FileStream inner) : Stream, IFileR
         long to = start;
         while (to - start < length)
         {
-            long n = CopyFileRange((int)source.DangerousGetHandle(), ref from, (int)inner.SafeFileHandle.DangerousGetHandle(), ref to,
+            long n = CopyFileRange(source, ref from, inner.SafeFileHandle, ref to,
                 (nuint)Math.Min(length - (to - start), 1L << 30), 0);
             if (n <= 0 && to == start)
             {
@@ -98,11 +98,14 @@ internal sealed partial class WritebackStream(FileStream inner) : Stream, IFileR
     public override void SetLength(long value) => throw new NotSupportedException();
 
     private static int StartWriteback(SafeFileHandle handle, long offset, long count) =>
-        SyncFileRange((int)handle.DangerousGetHandle(), offset, count, SyncFileRangeWrite);
+        SyncFileRange(handle, offset, count, SyncFileRangeWrite);
 
+    // The handles are marshalled as SafeFileHandle, so they are ref-counted for the call and cannot be closed
+    // (and their numbers reused) underneath it; the descriptor travels in a full register, which the C ABI
+    // reads as the int fd.
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
-    private static partial int SyncFileRange(int fd, long offset, long nbytes, uint flags);
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long nbytes, uint flags);
 
     [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
-    private static partial long CopyFileRange(int fdIn, ref long offIn, int fdOut, ref long offOut, nuint length, uint flags);
+    private static partial long CopyFileRange(SafeFileHandle fdIn, ref long offIn, SafeFileHandle fdOut, ref long offOut, nuint length, uint flags);
 }

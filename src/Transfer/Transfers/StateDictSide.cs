@@ -86,6 +86,13 @@ public sealed class StateDictSide : IDisposable
     internal CheckpointTensor? FileTensor(string name) =>
         _fileTensors is not null && _fileTensors.TryGetValue(name, out CheckpointTensor? tensor) ? tensor : null;
 
+    /// <summary>
+    /// The named tensor as an entry to write under <paramref name="writeAs"/>: streamed unread from the file,
+    /// or the model's own tensor (written as it is when the writer reaches it).
+    /// </summary>
+    internal CheckpointEntry EntryOf(string name, string writeAs) =>
+        _fileTensors is not null ? CheckpointEntry.Of(writeAs, _fileTensors[name]) : CheckpointEntry.Of(writeAs, _modelTensors![name]);
+
     /// <summary>Reads one tensor into a new CPU tensor the caller owns.</summary>
     public torch.Tensor Load(string name)
     {
@@ -94,7 +101,8 @@ public sealed class StateDictSide : IDisposable
             return _fileTensors[name].Load();
         }
 
-        return _modelTensors![name].detach().clone();
+        using torch.Tensor detached = _modelTensors![name].detach();
+        return detached.clone();
     }
 
     /// <summary>Every tensor in state-dict order, each a new tensor the caller owns.</summary>

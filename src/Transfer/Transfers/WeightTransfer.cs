@@ -21,103 +21,77 @@ public static class WeightTransfer
     }
 
     /// <summary>
-    /// Validates <paramref name="plan"/>, merges the source's values into the target's state dict and writes
-    /// the result atomically to <paramref name="outPath"/> (format from its extension). Nothing is written
-    /// when the plan is invalid or any tensor fails its checks.
+    /// Validates <paramref name="plan"/> against both sides' specs (the same checks as
+    /// <see cref="PlanApplier"/>), then writes the target's state dict with the source's values merged in,
+    /// atomically to <paramref name="outPath"/> (format from its extension). Tensors are streamed in target
+    /// order: a whole copy of the same dtype and every untouched target tensor go from file to file unread,
+    /// and each partial or cast copy and each init is computed when the writer reaches it and released right after, so
+    /// memory stays flat however large the checkpoints are. Nothing is written when a check fails.
     /// </summary>
-    /// <exception cref="Rules.Errors.TransferPlanException">The plan has problems; no file was written.</exception>
+    /// <exception cref="Rules.Errors.TransferPlanException">The plan is invalid or does not fit the files; no file was written.</exception>
     public static ApplyReport ApplyToFile(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
-        plan.EnsureValid();
+        ApplySteps steps = ApplyValidator.Validate(plan, source.Specs, target.Specs);
         CheckpointWriter.FormatOf(outPath);
-        if (TryStream(plan, source, target, outPath) is { } streamed)
+
+        Dictionary<string, PlannedCopy> copies = steps.Copies.ToDictionary(c => c.Target.Name, StringComparer.Ordinal);
+        Dictionary<string, PlannedInit> inits = steps.Inits.ToDictionary(i => i.Target.Name, StringComparer.Ordinal);
+        List<CheckpointEntry> entries = new(target.Specs.Count);
+        foreach (TensorSpec spec in target.Specs)
         {
-            return streamed;
+            entries.Add(
+                copies.TryGetValue(spec.Name, out PlannedCopy? copy)
+                    ? copy.IsVerbatim ? source.EntryOf(copy.Source.Name, spec.Name) : CheckpointEntry.Computed(spec, () => Compute(copy, source, target))
+                : inits.TryGetValue(spec.Name, out PlannedInit? init) ? CheckpointEntry.Computed(spec, () => Initialize(init, target))
+                : target.EntryOf(spec.Name, spec.Name));
         }
 
-        IReadOnlyList<KeyValuePair<string, torch.Tensor>> targetTensors = target.LoadAll();
+        CheckpointWriter.Write(outPath, entries);
+        return ApplyReport.Of(steps);
+    }
+
+    /// <summary>The target tensor filled by its init policy.</summary>
+    private static torch.Tensor Initialize(PlannedInit init, StateDictSide target)
+    {
+        torch.Tensor into = target.Load(init.Target.Name);
         try
         {
-            using MergedStateDict merged = PlanApplier.Merge(plan, targetTensors, source.Load);
-            CheckpointWriter.Write(outPath, merged.Entries);
-            return merged.Report;
-        }
-        finally
-        {
-            foreach (KeyValuePair<string, torch.Tensor> entry in targetTensors)
+            using (torch.no_grad())
+            using (torch.NewDisposeScope())
             {
-                entry.Value.Dispose();
+                init.Write(into);
             }
+
+            return into;
+        }
+        catch
+        {
+            into.Dispose();
+            throw;
         }
     }
 
-    /// <summary>
-    /// When both sides are files, writes the merge by streaming each tensor's bytes from its file, so memory
-    /// stays flat however large the checkpoints are. Only the tensors the plan must compute (a partial copy,
-    /// a cast or an init policy) are loaded: those targets and their sources, merged through <see cref="PlanApplier"/>,
-    /// which validates them all before anything is written. Returns null when a side is a live model or a
-    /// streamed entry does not fit its target, which leaves the checks and their messages to the tensor path.
-    /// </summary>
-    private static ApplyReport? TryStream(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
+    /// <summary>The target tensor with the copy made into it; the source read for it is released at once.</summary>
+    private static torch.Tensor Compute(PlannedCopy copy, StateDictSide source, StateDictSide target)
     {
-        if (source.Checkpoint is null || target.Checkpoint is not { } into)
-        {
-            return null;
-        }
-
-        List<PlanEntry> computed = [.. plan.Entries.Where(e => e.Status == EntryStatus.Partial || (e.Status == EntryStatus.Loaded && e.Cast)
-            || (e.Status is EntryStatus.Missing or EntryStatus.Skipped && e.Init is { Kind: not InitKind.Keep }))];
-        Dictionary<string, string> streamedFrom = plan.Entries
-            .Where(e => e.Status == EntryStatus.Loaded && !e.Cast)
-            .ToDictionary(e => e.Target!, e => e.Source!, StringComparer.Ordinal);
-        HashSet<string> computedTargets = computed.Select(e => e.Target!).ToHashSet(StringComparer.Ordinal);
-        long streamedElements = 0;
-        foreach (CheckpointTensor tensor in into.Tensors)
-        {
-            if (streamedFrom.TryGetValue(tensor.Spec.Name, out string? sourceName))
-            {
-                if (source.FileTensor(sourceName) is not { } chosen
-                    || chosen.Spec.DType != tensor.Spec.DType || !chosen.Spec.SameShape(tensor.Spec))
-                {
-                    return null;
-                }
-
-                streamedElements += tensor.Spec.ElementCount;
-            }
-        }
-
-        List<KeyValuePair<string, torch.Tensor>> computedTargetTensors = [.. into.Tensors
-            .Where(t => computedTargets.Contains(t.Spec.Name))
-            .Select(t => KeyValuePair.Create(t.Spec.Name, t.Load()))];
+        torch.Tensor into = target.Load(copy.Target.Name);
         try
         {
-            // With nothing to compute, TorchSharp is never touched: a plain merge runs without loading LibTorch.
-            using MergedStateDict? merged = computed.Count == 0 ? null
-                : PlanApplier.Merge(plan with { Entries = computed }, computedTargetTensors, source.Load);
-            Dictionary<string, torch.Tensor> computedValues = merged is null ? []
-                : merged.Entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-            List<CheckpointEntry> entries = new(into.Tensors.Count);
-            foreach (CheckpointTensor tensor in into.Tensors)
+            using (torch.no_grad())
+            using (torch.NewDisposeScope())
             {
-                string name = tensor.Spec.Name;
-                entries.Add(computedValues.TryGetValue(name, out torch.Tensor? value) ? CheckpointEntry.Of(name, value)
-                    : streamedFrom.TryGetValue(name, out string? sourceName) ? CheckpointEntry.Of(name, source.FileTensor(sourceName)!)
-                    : CheckpointEntry.Of(name, tensor));
+                copy.Write(source.Load(copy.Source.Name), into);
             }
 
-            CheckpointWriter.Write(outPath, entries);
-            ApplyReport report = merged?.Report ?? new ApplyReport(0, 0, 0, 0);
-            return new ApplyReport(streamedFrom.Count + report.Loaded, report.Partial, streamedElements + report.CopiedElements, report.Cast)
-            {
-                Initialized = report.Initialized,
-            };
+            return into;
         }
-        finally
+        catch
         {
-            computedTargetTensors.ForEach(e => e.Value.Dispose());
+            into.Dispose();
+            throw;
         }
     }
 }

@@ -27,6 +27,7 @@ public sealed class PlanApplierTests
         SourceShape = sourceShape,
         SourceDtype = dtype,
         TargetDtype = "float32",
+        Cast = dtype != "float32",
     };
 
     private static Dictionary<string, float[]> Snapshot(torch.nn.Module model) =>
@@ -173,6 +174,21 @@ public sealed class PlanApplierTests
     }
 
     [Fact]
+    public void A_dtype_change_the_plan_does_not_call_a_cast_is_refused()
+    {
+        using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(2, 1);
+        using torch.Tensor source = torch.zeros(1, 2, dtype: torch.float64);
+        float[] before = target.state_dict()["weight"].data<float>().ToArray();
+        TransferPlan plan = PlanOf(Entry(EntryStatus.Loaded, "weight", [1, 2], "w", [1, 2], "float64") with { Cast = false });
+
+        TransferPlanException e = Assert.Throws<TransferPlanException>(
+            () => PlanApplier.Apply(plan, target, new Dictionary<string, torch.Tensor> { ["w"] = source }));
+
+        Assert.Equal("Plan entry for 'weight' does not say cast, but its source 'w' is float64 and the target is float32.", e.Message);
+        Assert.Equal(before, target.state_dict()["weight"].data<float>().ToArray());
+    }
+
+    [Fact]
     public void Source_dtype_must_be_what_the_plan_says()
     {
         using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(2, 1);
@@ -184,22 +200,17 @@ public sealed class PlanApplierTests
     }
 
     [Fact]
-    public void Loader_results_are_disposed_and_the_callers_dictionary_is_not()
+    public void The_callers_source_tensors_are_left_alive()
     {
         using LeNet5 five = new();
         using LeNet5 target = new();
         TransferPlan plan = TransferPlanner.Plan(ModelSpecs.Of(five), ModelSpecs.Of(target), RuleSet.Default);
-        List<torch.Tensor> handed = new();
-        PlanApplier.Apply(plan, target, name =>
-        {
-            torch.Tensor t = five.state_dict()[name].detach().clone();
-            handed.Add(t);
-            return t;
-        });
+        Dictionary<string, torch.Tensor> source = five.state_dict();
 
-        Assert.Equal(10, handed.Count);
-        Assert.All(handed, t => Assert.True(t.IsInvalid));
-        Assert.False(five.state_dict()["fc.5.weight"].IsInvalid);
+        PlanApplier.Apply(plan, target, source);
+
+        Assert.All(source.Values, t => Assert.False(t.IsInvalid));
+        Assert.Equal(Snapshot(five), Snapshot(target));
     }
 
     [Fact]
