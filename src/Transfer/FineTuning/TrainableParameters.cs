@@ -82,7 +82,7 @@ internal sealed class TrainableParameters
     {
         List<string> roots = _parameters.Select(p => p.Name.Split('.')[0]).Distinct(StringComparer.Ordinal).ToList();
         string root = pattern.Split('.')[0];
-        if (Config.ClosestName.Find(root, roots) is { } near && near != root)
+        if (NameSuggestion.Suggest(root, roots) is { } near && near != root)
         {
             return $"; did you mean '{near}{pattern[root.Length..]}'?";
         }
