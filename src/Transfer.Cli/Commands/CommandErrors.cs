@@ -1,10 +1,14 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using Transfer.Rules.Errors;
+using YamlDotNet.Core;
 
 namespace Transfer.Cli.Commands;
 
 /// <summary>
 /// Runs a verb and turns failures into the CLI's contract: exit 0 on success, 1 when a plan fails its
-/// rules, 2 for bad usage or bad files; errors are one line on stderr, never a stack trace.
+/// rules, 2 for bad usage or bad files; every error is exactly one line on stderr (control characters
+/// escaped), never a stack trace — whatever threw it.
 /// </summary>
 internal static class CommandErrors
 {
@@ -19,25 +23,52 @@ internal static class CommandErrors
         {
             return verb();
         }
-        catch (TransferPlanException e)
+        catch (Exception e)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return PlanFailed;
-        }
-        catch (TransferException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return BadInput;
+            (int code, string message) = Describe(e);
+            stderr.WriteLine($"error: {message}");
+            return code;
         }
     }
+
+    /// <summary>The exit code and the one-line message for a failure.</summary>
+    internal static (int Code, string Message) Describe(Exception e) => e switch
+    {
+        TransferPlanException => (PlanFailed, OneLine(e.Message)),
+        TransferException => (BadInput, OneLine(e.Message)),
+        FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException => (BadInput, OneLine(e.Message)),
+        YamlException y => (BadInput, OneLine($"invalid YAML at line {y.Start.Line}, column {y.Start.Column}: {FirstLine(y.Message)}")),
+        OperationCanceledException => (BadInput, "cancelled before the command finished; nothing was left half-written"),
+        OutOfMemoryException or InsufficientMemoryException => (BadInput, OneLine($"out of memory: {FirstLine(e.Message)}")),
+        ExternalException => (BadInput, OneLine($"TorchSharp: {FirstLine(e.Message)}")),
+        ArgumentException or InvalidOperationException or InvalidDataException or FormatException or NotSupportedException or OverflowException
+            => (BadInput, OneLine(FirstLine(e.Message))),
+        _ => (BadInput, OneLine($"unexpected {e.GetType().Name}: {FirstLine(e.Message)}")),
+    };
+
+    /// <summary>
+    /// The message on one line: line breaks and other control characters escaped (<c>\n</c>, <c>\x1B</c>),
+    /// so a file name or key cannot split the line or drive the terminal.
+    /// </summary>
+    internal static string OneLine(string message)
+    {
+        StringBuilder line = new(message.Length);
+        foreach (char c in message.Trim())
+        {
+            _ = c switch
+            {
+                '\n' => line.Append("\\n"),
+                '\r' => line.Append("\\r"),
+                '\t' => line.Append("\\t"),
+                _ when char.IsControl(c) => line.Append($"\\x{(int)c:X2}"),
+                _ => line.Append(c),
+            };
+        }
+
+        return line.ToString();
+    }
+
+    /// <summary>The first non-empty line of a foreign message (native ones carry C++ backtraces below it).</summary>
+    private static string FirstLine(string message) =>
+        message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "(no message)";
 }
