@@ -191,7 +191,7 @@ public sealed class RunConfigReaderTests
         }
     }
 
-    private const string FlowLaughs =
+    internal const string FlowLaughs =
         "[&l0 [x, x, x, x, x, x, x, x, x, x], &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0], "
         + "&l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1], &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2], "
         + "&l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3], &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4], "
