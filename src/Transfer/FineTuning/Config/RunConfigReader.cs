@@ -69,7 +69,7 @@ public static class RunConfigReader
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new RuleConfigException($"{path}: config file not found");
+            throw new RuleConfigException(Directory.Exists(path) ? $"{path}: is a folder, not a config file" : $"{path}: config file not found");
         }
 
         string full = Path.GetFullPath(path);
