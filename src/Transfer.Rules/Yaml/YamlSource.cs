@@ -78,6 +78,11 @@ internal sealed class YamlSource
         {
             stream.Load(parser);
         }
+        catch (YamlException e) when (parser.OpenFlow is { } open && e.Start.Index >= text.TrimEnd().Length)
+        {
+            // The text ended inside a flow collection: where it opened is what the user needs to see.
+            throw new RuleConfigException($"{where(open.Start)}: invalid YAML: this '{open.Bracket}' is never closed", e);
+        }
         catch (YamlException e)
         {
             string problem = OneLine(e.InnerException?.Message ?? e.Message);

@@ -88,7 +88,7 @@ public sealed class RuleSetYamlTests
         { "rules:\n  - strip_prefix: a\n    add_prefix: b\n", "r.yaml:2:5: each rule is a mapping with one key, e.g. '- strip_prefix: module.'." },
         { "rules: strip_prefix\n", "r.yaml:1:8: rules must be a list, each item one rule such as '- strip_prefix: module.'." },
         { "just text\n", "r.yaml:1:1: expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules." },
-        { "rules: [\n", "r.yaml:2:1: invalid YAML: While parsing a node, did not find expected node content." },
+        { "rules: [\n", "r.yaml:1:8: invalid YAML: this '[' is never closed" },
         { "match: name\nmatch: suffix\n", "r.yaml:2:1: invalid YAML: Duplicate key match" },
         { "a: 1\n---\nb: 2\n", "r.yaml:3:1: a rule file holds one YAML document, but this is a second one." },
     };

@@ -1,4 +1,6 @@
+using Transfer.Cli.Commands;
 using Transfer.Tests.FineTuning;
+using Transfer.Tests.Formats;
 
 namespace Transfer.Tests.Cli;
 
@@ -114,5 +116,39 @@ public sealed class MalformedInputSweepTests
         Assert.DoesNotContain("   at ", stderr);
         Assert.DoesNotContain("   at ", stdout);
         Assert.DoesNotContain('\u001b', stderr);
+    }
+
+    /// <summary>Every file of the hostile and broken corpus.</summary>
+    public static TheoryData<string> Corpus() =>
+        new(Directory.GetFiles(Path.Combine(Fixture.Folder, "malicious")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Every_hostile_or_broken_file_fails_every_file_verb_in_one_line(string name)
+    {
+        string file = Fixture.Bad(name);
+        string outFolder = Files.Value.Out("");
+        Directory.CreateDirectory(outFolder);
+        Func<TextWriter, TextWriter, int>[] verbs =
+        [
+            (o, _) => InspectCommand.Run(file, "json", hash: true, key: null, o),
+            (o, e) => PlanCommand.Run(file, "LeNet6", null, null, "table", o, e),
+            (o, _) => ApplyCommand.Run(file, "LeNet6", null, null, Path.Combine(outFolder, "a.safetensors"), o),
+            (o, _) => ConvertCommand.Run(file, Path.Combine(outFolder, "c.safetensors"), null, o),
+        ];
+
+        foreach (Func<TextWriter, TextWriter, int> verb in verbs)
+        {
+            StringWriter stdout = new();
+            StringWriter stderr = new();
+            int code = CommandErrors.Run(() => verb(stdout, stderr), stderr);
+
+            Assert.True(code == 2, $"{name}: exit {code}, stderr: {stderr}");
+            Assert.StartsWith("error: ", stderr.ToString());
+            Assert.Single(stderr.ToString().TrimEnd('\n').Split('\n'));
+            Assert.DoesNotContain("   at ", stderr.ToString());
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outFolder));
     }
 }
