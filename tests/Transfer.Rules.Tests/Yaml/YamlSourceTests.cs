@@ -47,6 +47,16 @@ public sealed class YamlSourceTests
             Error("? " + FlowLaughs(9) + "\n: 1\n"));
 
     [Fact]
+    public void Refusing_laughs_of_a_billion_nodes_allocates_what_the_text_needs_not_what_it_expands_to()
+    {
+        string yaml = "? " + FlowLaughs(9) + "\n: 1\n";
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<RuleConfigException>(() => YamlSource.Parse(yaml, "r.yaml"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 5_000_000, $"{allocated} bytes allocated");
+    }
+
+    [Fact]
     public void A_rule_file_of_laughs_fails_in_one_line_with_its_position()
     {
         RuleConfigException e = Assert.Throws<RuleConfigException>(() => RuleSetYaml.Parse("x:\n" + Laughs(9, "  ") + "exclude: *l9\n", "r.yaml"));
