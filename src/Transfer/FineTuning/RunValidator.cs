@@ -11,15 +11,6 @@ using Transfer.Rules.Yaml;
 
 namespace Transfer.FineTuning;
 
-/// <summary>One thing wrong with a run, found before the run writes or loads anything.</summary>
-/// <param name="Key">What is at fault, as the user names it: a config key (<c>finetune.freeze</c>) or an option (<c>--out</c>).</param>
-/// <param name="Problem">What is wrong and, where it can, what would fix it.</param>
-internal sealed record RunProblem(string Key, string Problem)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Key}: {Problem}";
-}
-
 /// <summary>
 /// Checks a run before it acts, as Polly validates options before building a pipeline: every check returns
 /// problems as data, and <see cref="ThrowIfAny"/> turns them into one exception listing them all. Nothing
