@@ -70,4 +70,15 @@ public static class NameSuggestion
     /// </summary>
     public static string? Closest(string typed, IEnumerable<string> candidates, int maxDistance) =>
         Closest(typed, candidates, out int distance) is { } best && distance <= maxDistance ? best : null;
+
+    /// <summary>
+    /// The name to offer in a "did you mean 'x'?": the nearest candidate within a third of
+    /// <paramref name="typed"/>'s length (at least 2 edits), or null when none is that close. Every "did you
+    /// mean" in Transfer goes through this one threshold, so hints are equally trustworthy everywhere.
+    /// </summary>
+    public static string? Suggest(string typed, IEnumerable<string> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(typed);
+        return Closest(typed, candidates, Math.Max(2, typed.Length / 3));
+    }
 }

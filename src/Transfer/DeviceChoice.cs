@@ -7,13 +7,19 @@ public static class DeviceChoice
 {
     /// <summary>
     /// Resolves a device name: <c>auto</c> (or null) means <c>cuda</c> when a CUDA device is available and
-    /// <c>cpu</c> otherwise; any other value is passed to TorchSharp as it is (<c>cpu</c>, <c>cuda:1</c>).
+    /// <c>cpu</c> otherwise; <c>gpu</c> means <c>cuda</c>; any other value is passed to TorchSharp as it is
+    /// (<c>cpu</c>, <c>cuda:1</c>).
     /// </summary>
     public static torch.Device Resolve(string? name = "auto")
     {
         if (string.IsNullOrEmpty(name) || name == "auto")
         {
             return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        }
+
+        if (name == "gpu")
+        {
+            return torch.CUDA;
         }
 
         return torch.device(name);

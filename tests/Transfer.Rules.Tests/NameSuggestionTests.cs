@@ -33,4 +33,13 @@ public sealed class NameSuggestionTests
         Assert.Null(NameSuggestion.Closest("freeze", ["epochs"], 2));
         Assert.Equal("epochs", NameSuggestion.Closest("epoch", ["epochs"], 2));
     }
+
+    [Theory]
+    [InlineData("epoch", "epochs")]
+    [InlineData("strip_prefx", "strip_prefix")]
+    [InlineData("LENET6", "LeNet6")]
+    [InlineData("fc", null)]
+    [InlineData("freeze", null)]
+    public void Suggest_offers_a_name_only_within_a_third_of_the_typed_length(string typed, string? expected) =>
+        Assert.Equal(expected, NameSuggestion.Suggest(typed, ["epochs", "strip_prefix", "LeNet6", "conv"]));
 }

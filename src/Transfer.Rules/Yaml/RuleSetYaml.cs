@@ -63,29 +63,18 @@ public static class RuleSetYaml
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
-        YamlStream stream = new();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            string problem = (e.InnerException?.Message ?? e.Message).Trim();
-            throw new RuleConfigException($"{fileName}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {problem}", e);
-        }
-
-        if (stream.Documents.Count == 0)
+        YamlSource source = YamlSource.Parse(yaml, fileName);
+        if (source.Documents.Count == 0)
         {
             return RuleSet.Default;
         }
 
-        if (stream.Documents.Count > 1)
+        if (source.Documents.Count > 1)
         {
-            YamlNode second = stream.Documents[1].RootNode;
-            throw Error(fileName, second, "a rule file holds one YAML document, but this is a second one.");
+            throw source.Fail(source.Documents[1], "a rule file holds one YAML document, but this is a second one.");
         }
 
-        return FromNode(stream.Documents[0].RootNode, fileName);
+        return FromNode(source, source.Documents[0]);
     }
 
     /// <summary>
@@ -96,32 +85,31 @@ public static class RuleSetYaml
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(fileName);
+        return FromNode(YamlSource.Of(node, fileName), node);
+    }
+
+    /// <summary>Reads rules from <paramref name="node"/> of <paramref name="file"/>, whose errors say where each node came from.</summary>
+    internal static RuleSet FromNode(YamlSource file, YamlNode node)
+    {
         RuleSetBuilder builder = RuleSet.Builder();
         switch (node)
         {
             case YamlSequenceNode list:
-                ReadRules(list, fileName, builder);
+                ReadRules(list, file, builder);
                 break;
             case YamlMappingNode map:
-                ReadOptions(map, fileName, builder);
+                ReadOptions(map, file, builder);
                 break;
             case YamlScalarNode scalar when IsNull(scalar):
                 break;
             default:
-                throw Error(fileName, node, "expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules.");
+                throw file.Fail(node, "expected a mapping of rule options (rules:, shape_mismatch:, match: …) or a list of rules.");
         }
 
-        try
-        {
-            return builder.Build();
-        }
-        catch (RuleConfigException e)
-        {
-            throw Error(fileName, node, e.Message);
-        }
+        return Made(file, node, builder.Build);
     }
 
-    private static void ReadOptions(YamlMappingNode map, string file, RuleSetBuilder builder)
+    private static void ReadOptions(YamlMappingNode map, YamlSource file, RuleSetBuilder builder)
     {
         foreach ((YamlNode keyNode, YamlNode value) in map.Children)
         {
@@ -129,12 +117,12 @@ public static class RuleSetYaml
             switch (key)
             {
                 case "rules":
-                    ReadRules(value as YamlSequenceNode ?? throw Error(file, value, "rules must be a list, each item one rule such as '- strip_prefix: module.'."), file, builder);
+                    ReadRules(value as YamlSequenceNode ?? throw file.Fail(value, "rules must be a list, each item one rule such as '- strip_prefix: module.'."), file, builder);
                     break;
                 case "shape_mismatch" when value is YamlScalarNode { Value: "slice" }:
-                    throw Error(file, value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
+                    throw file.Fail(value, "shape_mismatch cannot be 'slice' at the top level; slice per glob with '- shape: { match: 'fc.*', policy: slice }'.");
                 case "shape_mismatch" when value is YamlScalarNode { Value: "adapt_channels" }:
-                    throw Error(file, value, "shape_mismatch cannot be 'adapt_channels' at the top level; adapt a first conv per glob with '- shape: { match: 'conv1.weight', policy: adapt_channels }'.");
+                    throw file.Fail(value, "shape_mismatch cannot be 'adapt_channels' at the top level; adapt a first conv per glob with '- shape: { match: 'conv1.weight', policy: adapt_channels }'.");
                 case "shape_mismatch":
                     builder.ShapeMismatch(Choice(file, value, "shape_mismatch", ["skip", "error"]) == "skip" ? ShapePolicy.Skip : ShapePolicy.Error);
                     break;
@@ -162,18 +150,18 @@ public static class RuleSetYaml
                     builder.Add(MakeRule(file, keyNode, key, value));
                     break;
                 default:
-                    throw Error(file, keyNode, $"unknown option '{key}'; {Suggest.Hint(key, TopKeys)}");
+                    throw file.Fail(keyNode, $"unknown option '{key}'; {Hint(key, TopKeys)}");
             }
         }
     }
 
-    private static void ReadRules(YamlSequenceNode list, string file, RuleSetBuilder builder)
+    private static void ReadRules(YamlSequenceNode list, YamlSource file, RuleSetBuilder builder)
     {
         foreach (YamlNode item in list.Children)
         {
             if (item is not YamlMappingNode rule || rule.Children.Count != 1)
             {
-                throw Error(file, item, "each rule is a mapping with one key, e.g. '- strip_prefix: module.'.");
+                throw file.Fail(item, "each rule is a mapping with one key, e.g. '- strip_prefix: module.'.");
             }
 
             (YamlNode kind, YamlNode value) = rule.Children.Single();
@@ -189,35 +177,43 @@ public static class RuleSetYaml
         }
     }
 
-    private static IRule MakeRule(string file, YamlNode kindNode, string kind, YamlNode value)
+    private static IRule MakeRule(YamlSource file, YamlNode kindNode, string kind, YamlNode value) => kind switch
+    {
+        "strip_prefix" => MakeOne(file, value, Scalar(file, value, "the prefix to strip"), p => new StripPrefixRule(p)),
+        "add_prefix" => MakeOne(file, value, Scalar(file, value, "the prefix to add"), p => new AddPrefixRule(p)),
+        "rename" => MakeRename(file, value),
+        "exclude" => MakeOne(file, value, Patterns(file, value, kind), p => new ExcludeRule(p)),
+        "include" => MakeOne(file, value, Patterns(file, value, kind), p => new IncludeRule(p)),
+        "required" => MakeOne(file, value, Patterns(file, value, kind), p => new RequiredRule(p)),
+        "shape" => MakeShape(file, value),
+        _ => throw file.Fail(kindNode, $"unknown rule '{kind}'; {Hint(kind, RuleKinds)}"),
+    };
+
+    private static IRule MakeOne<T>(YamlSource file, YamlNode value, T argument, Func<T, IRule> make) =>
+        Made(file, value, () => make(argument));
+
+    /// <summary>Runs a constructor or builder whose own errors have no position, giving them <paramref name="at"/>'s.</summary>
+    private static T Made<T>(YamlSource file, YamlNode at, Func<T> make)
     {
         try
         {
-            return kind switch
-            {
-                "strip_prefix" => new StripPrefixRule(Scalar(file, value, "the prefix to strip")),
-                "add_prefix" => new AddPrefixRule(Scalar(file, value, "the prefix to add")),
-                "rename" => MakeRename(file, value),
-                "exclude" => new ExcludeRule(Patterns(file, value, kind)),
-                "include" => new IncludeRule(Patterns(file, value, kind)),
-                "required" => new RequiredRule(Patterns(file, value, kind)),
-                "shape" => MakeShape(file, value),
-                _ => throw Error(file, kindNode, $"unknown rule '{kind}'; {Suggest.Hint(kind, RuleKinds)}"),
-            };
+            return make();
         }
-        catch (RuleConfigException e) when (!e.Message.StartsWith(file + ":", StringComparison.Ordinal))
+        catch (RuleConfigException e)
         {
-            throw Error(file, value, e.Message);
+            throw file.Fail(at, e.Message);
         }
     }
 
-    private static RenameRule MakeRename(string file, YamlNode value)
+    private static RenameRule MakeRename(YamlSource file, YamlNode value)
     {
         Dictionary<string, YamlNode> fields = Fields(file, value, "rename", ["from", "to"]);
-        return new RenameRule(Scalar(file, fields["from"], "the 'from' regex"), Scalar(file, fields["to"], "the 'to' replacement"));
+        string from = Scalar(file, fields["from"], "the 'from' regex");
+        string to = Scalar(file, fields["to"], "the 'to' replacement");
+        return Made(file, value, () => new RenameRule(from, to));
     }
 
-    private static ShapeRule MakeShape(string file, YamlNode value)
+    private static ShapeRule MakeShape(YamlSource file, YamlNode value)
     {
         Dictionary<string, YamlNode> fields = Fields(file, value, "shape", ["match", "policy"]);
         ShapePolicy policy = Choice(file, fields["policy"], "policy", ["skip", "error", "slice", "adapt_channels"]) switch
@@ -227,11 +223,12 @@ public static class RuleSetYaml
             "slice" => ShapePolicy.Slice,
             _ => ShapePolicy.AdaptChannels,
         };
-        return new ShapeRule(policy, Patterns(file, fields["match"], "shape match"));
+        string[] patterns = Patterns(file, fields["match"], "shape match");
+        return Made(file, value, () => new ShapeRule(policy, patterns));
     }
 
     /// <summary>One init rule (a mapping) or a list of them.</summary>
-    private static void ReadInits(string file, YamlNode value, RuleSetBuilder builder)
+    private static void ReadInits(YamlSource file, YamlNode value, RuleSetBuilder builder)
     {
         IEnumerable<YamlNode> items = value is YamlSequenceNode list ? list.Children : [value];
         foreach (YamlNode item in items)
@@ -240,54 +237,48 @@ public static class RuleSetYaml
         }
     }
 
-    private static InitRule MakeInit(string file, YamlNode value)
+    private static InitRule MakeInit(YamlSource file, YamlNode value)
     {
         Dictionary<string, YamlNode> fields = Fields(file, value, "init", ["match", "kind"], ["std", "mean"]);
         string kind = Choice(file, fields["kind"], "kind", InitKinds);
-        try
+        TensorInit init;
+        if (kind == "normal")
         {
-            TensorInit init;
-            if (kind == "normal")
+            double mean = fields.TryGetValue("mean", out YamlNode? meanNode) ? Number(file, meanNode, "mean") : 0;
+            double std = fields.TryGetValue("std", out YamlNode? stdNode) ? Number(file, stdNode, "std") : 1;
+            init = Made(file, value, () => TensorInit.Normal(mean, std));
+        }
+        else
+        {
+            foreach (string parameter in new[] { "std", "mean" })
             {
-                double mean = fields.TryGetValue("mean", out YamlNode? meanNode) ? Number(file, meanNode, "mean") : 0;
-                double std = fields.TryGetValue("std", out YamlNode? stdNode) ? Number(file, stdNode, "std") : 1;
-                init = TensorInit.Normal(mean, std);
-            }
-            else
-            {
-                foreach (string parameter in new[] { "std", "mean" })
+                if (fields.TryGetValue(parameter, out YamlNode? node))
                 {
-                    if (fields.TryGetValue(parameter, out YamlNode? node))
-                    {
-                        throw Error(file, node, $"init {parameter} applies only to kind normal, not {kind}.");
-                    }
+                    throw file.Fail(node, $"init {parameter} applies only to kind normal, not {kind}.");
                 }
-
-                init = TensorInit.Of(kind switch
-                {
-                    "keep" => InitKind.Keep,
-                    "zeros" => InitKind.Zeros,
-                    "kaiming_normal" => InitKind.KaimingNormal,
-                    "kaiming_uniform" => InitKind.KaimingUniform,
-                    _ => InitKind.XavierUniform,
-                });
             }
 
-            return new InitRule(init, Patterns(file, fields["match"], "init match"));
+            init = TensorInit.Of(kind switch
+            {
+                "keep" => InitKind.Keep,
+                "zeros" => InitKind.Zeros,
+                "kaiming_normal" => InitKind.KaimingNormal,
+                "kaiming_uniform" => InitKind.KaimingUniform,
+                _ => InitKind.XavierUniform,
+            });
         }
-        catch (RuleConfigException e) when (!e.Message.StartsWith(file + ":", StringComparison.Ordinal))
-        {
-            throw Error(file, value, e.Message);
-        }
+
+        string[] patterns = Patterns(file, fields["match"], "init match");
+        return Made(file, value, () => new InitRule(init, patterns));
     }
 
     /// <summary>A mapping with the given keys, each of <paramref name="names"/> required, each of <paramref name="optional"/> allowed.</summary>
-    private static Dictionary<string, YamlNode> Fields(string file, YamlNode value, string kind, string[] names, string[]? optional = null)
+    private static Dictionary<string, YamlNode> Fields(YamlSource file, YamlNode value, string kind, string[] names, string[]? optional = null)
     {
         optional ??= [];
         if (value is not YamlMappingNode map)
         {
-            throw Error(file, value, $"{kind} needs a mapping {{ {string.Join(", ", names.Select(n => n + ": …"))} }}.");
+            throw file.Fail(value, $"{kind} needs a mapping {{ {string.Join(", ", names.Select(n => n + ": …"))} }}.");
         }
 
         Dictionary<string, YamlNode> fields = new(StringComparer.Ordinal);
@@ -296,7 +287,7 @@ public static class RuleSetYaml
             string key = Scalar(file, keyNode, $"a {kind} field");
             if (!names.Contains(key) && !optional.Contains(key))
             {
-                throw Error(file, keyNode, $"unknown {kind} field '{key}'; {Suggest.Hint(key, [.. names, .. optional])}");
+                throw file.Fail(keyNode, $"unknown {kind} field '{key}'; {Hint(key, [.. names, .. optional])}");
             }
 
             fields[key] = field;
@@ -306,14 +297,14 @@ public static class RuleSetYaml
         {
             if (!fields.ContainsKey(name))
             {
-                throw Error(file, value, $"{kind} is missing '{name}'.");
+                throw file.Fail(value, $"{kind} is missing '{name}'.");
             }
         }
 
         return fields;
     }
 
-    private static MatchStrategy[] ReadMatch(string file, YamlNode value)
+    private static MatchStrategy[] ReadMatch(YamlSource file, YamlNode value)
     {
         IEnumerable<YamlNode> items = value is YamlSequenceNode list ? list.Children : [value];
         return items.Select(item => Choice(file, item, "match", ["name", "suffix", "structural"]) switch
@@ -324,47 +315,47 @@ public static class RuleSetYaml
         }).ToArray();
     }
 
-    private static double Fraction(string file, YamlNode value)
+    private static double Fraction(YamlSource file, YamlNode value)
     {
         string text = Scalar(file, value, "a fraction from 0 to 1");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction)
             || double.IsNaN(fraction) || fraction < 0 || fraction > 1)
         {
-            throw Error(file, value, $"min_loaded must be a fraction from 0 to 1, not '{text}'.");
+            throw file.Fail(value, $"min_loaded must be a fraction from 0 to 1, not '{text}'.");
         }
 
         return fraction;
     }
 
-    private static double Number(string file, YamlNode value, string name)
+    private static double Number(YamlSource file, YamlNode value, string name)
     {
         string text = Scalar(file, value, $"a number for {name}");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !double.IsFinite(number))
         {
-            throw Error(file, value, $"{name} must be a number, not '{text}'.");
+            throw file.Fail(value, $"{name} must be a number, not '{text}'.");
         }
 
         return number;
     }
 
-    private static long Seed(string file, YamlNode value)
+    private static long Seed(YamlSource file, YamlNode value)
     {
         string text = Scalar(file, value, "a non-negative integer seed");
         if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seed))
         {
-            throw Error(file, value, $"seed must be a non-negative integer, not '{text}'.");
+            throw file.Fail(value, $"seed must be a non-negative integer, not '{text}'.");
         }
 
         return seed;
     }
 
-    private static string[] Patterns(string file, YamlNode value, string kind)
+    private static string[] Patterns(YamlSource file, YamlNode value, string kind)
     {
         if (value is YamlSequenceNode list)
         {
             if (list.Children.Count == 0)
             {
-                throw Error(file, value, $"{kind} needs at least one key or glob.");
+                throw file.Fail(value, $"{kind} needs at least one key or glob.");
             }
 
             return list.Children.Select(item => Scalar(file, item, "a key or glob")).ToArray();
@@ -373,30 +364,33 @@ public static class RuleSetYaml
         return [Scalar(file, value, "a key or glob, or a list of them")];
     }
 
-    private static string Choice(string file, YamlNode value, string option, string[] valid)
+    private static string Choice(YamlSource file, YamlNode value, string option, string[] valid)
     {
         string text = Scalar(file, value, string.Join(" | ", valid));
         if (!valid.Contains(text))
         {
-            throw Error(file, value, $"{option} cannot be '{text}'; {Suggest.Hint(text, valid)}");
+            throw file.Fail(value, $"{option} cannot be '{text}'; {Hint(text, valid)}");
         }
 
         return text;
     }
 
-    private static string Scalar(string file, YamlNode node, string expected)
+    private static string Scalar(YamlSource file, YamlNode node, string expected)
     {
         if (node is YamlScalarNode scalar && scalar.Value is not null && !IsNull(scalar))
         {
             return scalar.Value;
         }
 
-        throw Error(file, node, $"expected {expected} here.");
+        throw file.Fail(node, $"expected {expected} here.");
     }
 
     private static bool IsNull(YamlScalarNode scalar) =>
         scalar.Style == ScalarStyle.Plain && (scalar.Value is null or "" or "~" or "null");
 
-    private static RuleConfigException Error(string file, YamlNode node, string message) =>
-        new($"{file}:{node.Start.Line}:{node.Start.Column}: {message}");
+    /// <summary>"did you mean 'x'?" when a valid name is close, else the list of valid names.</summary>
+    private static string Hint(string given, IReadOnlyList<string> valid) =>
+        NameSuggestion.Suggest(given, valid) is { } best
+            ? $"did you mean '{best}'?"
+            : "expected one of: " + string.Join(", ", valid) + ".";
 }

@@ -39,6 +39,28 @@ public static class FashionMnist
         }
     }
 
+    /// <summary>Why <see cref="Locate"/> would find no data for <paramref name="dataDir"/>, without reading any; null when it would.</summary>
+    internal static string? Missing(string? dataDir)
+    {
+        string directory;
+        try
+        {
+            directory = Choose(dataDir).Directory;
+        }
+        catch (DataFormatException e)
+        {
+            return e.Message;
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            return $"{directory} does not exist";
+        }
+
+        List<string> absent = FileNames.Where(name => !File.Exists(Path.Combine(directory, name))).ToList();
+        return absent.Count == 0 ? null : $"{directory} lacks {string.Join(", ", absent)}";
+    }
+
     private static (string Directory, string Description) Choose(string? dataDir)
     {
         if (!string.IsNullOrEmpty(dataDir))

@@ -30,21 +30,48 @@ public static class FineTuneRun
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
-        RuleSet rules = ReadRules(config);
-        torch.manual_seed(config.Seed);
-        using nn.Module created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
-        if (created is not nn.Module<Tensor, Tensor> model)
+        List<RunProblem> problems = RunValidator.Setup(config, options, config.Data);
+        nn.Module<Tensor, Tensor>? model = problems.Any(p => p.Key == "finetune.device") ? null : CreateModel(config, problems);
+        using (model)
         {
-            throw new RuleConfigException($"target.model: '{config.Target.Model}' is not a tensor-to-tensor classifier");
-        }
-
-        (LabeledTensors train, LabeledTensors validation) = LoadData(config.Data, options.Logger);
-        using (train)
-        using (validation)
-        {
-            return Run(config, rules, model, train, validation, options);
+            RunValidator.ThrowIfAny(problems);
+            (LabeledTensors train, LabeledTensors validation) = LoadData(config.Data, options.Logger);
+            using (train)
+            using (validation)
+            {
+                BatchCheck.Run(model!, config.Target.Model, train, validation);
+                return Run(config, ReadRules(config), model!, train, validation, options);
+            }
         }
     }
+
+    /// <summary>Creates the target model (seeded), adding to <paramref name="problems"/> what the config gets wrong about it.</summary>
+    private static nn.Module<Tensor, Tensor>? CreateModel(RunConfig config, List<RunProblem> problems)
+    {
+        torch.manual_seed(config.Seed);
+        nn.Module created;
+        try
+        {
+            created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
+        }
+        catch (ModelConfigException e)
+        {
+            problems.Add(new RunProblem("target", e.Message));
+            return null;
+        }
+
+        if (created is not nn.Module<Tensor, Tensor> model)
+        {
+            created.Dispose();
+            problems.Add(new RunProblem("target.model", $"'{config.Target.Model}' is not a tensor-to-tensor classifier"));
+            return null;
+        }
+
+        problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        return model;
+    }
+
+    private static List<string> ParameterNames(nn.Module model) => [.. model.named_parameters().Select(p => p.name)];
 
     /// <summary>
     /// Runs <paramref name="config"/> on the caller's model and data: the config's <c>target</c> and
@@ -55,7 +82,13 @@ public static class FineTuneRun
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(options);
+        List<RunProblem> problems = RunValidator.Setup(config, options, data: null);
+        problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        RunValidator.ThrowIfAny(problems);
+        BatchCheck.Run(model, config.Target.Model, train, validation);
         return Run(config, ReadRules(config), model, train, validation, options);
     }
 
@@ -63,14 +96,14 @@ public static class FineTuneRun
         RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation,
         FineTuneOptions options)
     {
-        Directory.CreateDirectory(options.OutDir);
         ILogger log = options.Logger;
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
+            plan.EnsureValid(); // a plan that breaks its rules is refused before the out folder is touched
+            Directory.CreateDirectory(options.OutDir);
             WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)));
-            plan.EnsureValid();
             PlanApplier.Apply(plan, model, source);
         }
 
@@ -102,7 +135,7 @@ public static class FineTuneRun
     {
         if (data.Kind == DataKind.ImageFolder)
         {
-            string path = data.Path ?? throw new RuleConfigException("data.path: an imagefolder needs a folder, not auto");
+            string path = data.Path!; // RunValidator.Data refuses an imagefolder without a path
             (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
             log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
             return (train, val);

@@ -36,10 +36,12 @@ public static class FineTuner
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
-        if (train.Count == 0)
-        {
-            throw new RuleConfigException("data: the training set is empty");
-        }
+        RunValidator.ThrowIfAny([
+            .. RunValidator.OutFolder(options),
+            .. RunValidator.Device(config.Device),
+            .. RunValidator.Model([.. model.named_parameters().Select(p => p.name)], config),
+        ]);
+        BatchCheck.Run(model, model.GetType().Name, train, validation);
 
         Device device = DeviceChoice.Resolve(config.Device);
         model.to(device);
@@ -76,12 +78,6 @@ public static class FineTuner
         }
         else
         {
-            if (store.Latest() is { } earlier)
-            {
-                throw new RuleConfigException(
-                    $"{options.OutDir}: already holds a checkpoint of a run (epoch {earlier.Epoch}); pass --resume to continue it, or choose another --out");
-            }
-
             groups = OptimizerGroups.Create(config, trainable, 0);
         }
 

@@ -1,7 +1,6 @@
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
 using Transfer.Rules;
-using Transfer.Rules.Errors;
 using static TorchSharp.torch.nn;
 
 namespace Transfer.FineTuning;
@@ -11,7 +10,7 @@ namespace Transfer.FineTuning;
 /// <c>unfreeze</c> entry has released by then. Applies the decision with <see cref="Freezer"/> (which sets
 /// <c>requires_grad</c> and reports every tensor) and <see cref="TrainMode"/> (frozen BatchNorm layers stay
 /// in eval mode under <c>frozen_bn: eval</c>), so frozen tensors — running statistics included — stay
-/// bitwise as loaded.
+/// bitwise as loaded. The patterns are checked against the model beforehand by <see cref="RunValidator"/>.
 /// </summary>
 internal sealed class TrainableParameters
 {
@@ -25,33 +24,8 @@ internal sealed class TrainableParameters
         _model = model;
         _config = config;
         _parameters = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
-        foreach (string pattern in config.Freeze)
-        {
-            FreezeSpec one = new([pattern]);
-            if (!_parameters.Any(p => one.Matches(p.Name)))
-            {
-                throw new RuleConfigException(
-                    $"finetune.freeze: '{pattern}' matches no parameter of the model{Hint(pattern)}");
-            }
-        }
-
         FreezeSpec spec = new(config.Freeze, config.FrozenBn);
         _frozenAtStart = _parameters.Select(p => p.Name).Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
-        foreach (UnfreezeConfig u in config.Unfreeze)
-        {
-            Glob glob = new(u.Match);
-            if (!_frozenAtStart.Any(glob.IsMatch))
-            {
-                throw new RuleConfigException(
-                    $"finetune.unfreeze: '{u.Match}' matches no frozen parameter{Hint(u.Match)}");
-            }
-
-            if (u.Epoch > config.Epochs)
-            {
-                throw new RuleConfigException(
-                    $"finetune.unfreeze: '{u.Match}' unfreezes at epoch {u.Epoch}, after the last epoch ({config.Epochs})");
-            }
-        }
     }
 
     /// <summary>All parameters in model order.</summary>
@@ -77,16 +51,4 @@ internal sealed class TrainableParameters
     // Parameter names never contain glob characters, so a name is a glob matching only itself.
     private static string Escape(string name) =>
         name.Contains('*') || name.Contains('?') ? throw new InvalidOperationException($"parameter name '{name}' contains a glob character") : name;
-
-    private string Hint(string pattern)
-    {
-        List<string> roots = _parameters.Select(p => p.Name.Split('.')[0]).Distinct(StringComparer.Ordinal).ToList();
-        string root = pattern.Split('.')[0];
-        if (Config.ClosestName.Find(root, roots) is { } near && near != root)
-        {
-            return $"; did you mean '{near}{pattern[root.Length..]}'?";
-        }
-
-        return $" (parameter names start with {string.Join(", ", roots.Select(r => $"'{r}.'"))})";
-    }
 }

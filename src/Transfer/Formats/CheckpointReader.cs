@@ -28,7 +28,7 @@ public static class CheckpointReader
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new CheckpointFormatException(path, "the file does not exist");
+            throw new CheckpointFormatException(path, Directory.Exists(path) ? "is a folder, not a checkpoint file" : "the file does not exist");
         }
 
         if (RegularFile.Problem(path) is string problem)

@@ -40,6 +40,14 @@ public sealed class FreezeSpec
     /// <summary>True when some pattern matches the whole of <paramref name="parameterName"/>.</summary>
     public bool Matches(string parameterName) => _globs.Any(g => g.IsMatch(parameterName));
 
-    /// <summary>True when <paramref name="pattern"/> (one of <see cref="Patterns"/>) matches the whole name.</summary>
-    internal bool Matches(int pattern, string parameterName) => _globs[pattern].IsMatch(parameterName);
+    /// <summary>
+    /// The patterns that match none of <paramref name="parameterNames"/> — almost always typos, which would
+    /// silently freeze nothing. Check them before <see cref="Freezer.Apply"/>, which only executes.
+    /// </summary>
+    public IReadOnlyList<string> Unmatched(IEnumerable<string> parameterNames)
+    {
+        ArgumentNullException.ThrowIfNull(parameterNames);
+        string[] names = [.. parameterNames];
+        return [.. Patterns.Where((_, i) => !names.Any(_globs[i].IsMatch))];
+    }
 }

@@ -1,7 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Transfer.Models;
-using Transfer.Rules.Errors;
 
 namespace Transfer.Freezing;
 
@@ -11,23 +10,17 @@ namespace Transfer.Freezing;
 /// </summary>
 public static class Freezer
 {
-    /// <summary>Freezes the parameters <paramref name="spec"/> matches and unfreezes the rest.</summary>
-    /// <exception cref="RuleConfigException">A pattern matches no parameter (almost always a typo).</exception>
+    /// <summary>
+    /// Freezes the parameters <paramref name="spec"/> matches and unfreezes the rest. It only executes: a
+    /// pattern that matches nothing freezes nothing here, so check patterns first (<see cref="FreezeSpec.Unmatched"/>;
+    /// runs and <c>FineTuner.Train</c> do).
+    /// </summary>
     public static FreezeReport Apply(torch.nn.Module model, FreezeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(spec);
 
         Dictionary<string, Parameter> parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
-        for (int i = 0; i < spec.Patterns.Count; i++)
-        {
-            if (!parameters.Keys.Any(name => spec.Matches(i, name)))
-            {
-                throw new RuleConfigException(
-                    $"Freeze pattern '{spec.Patterns[i]}' matches no parameter of the model (first parameters: {string.Join(", ", parameters.Keys.Take(4))}).");
-            }
-        }
-
         List<FrozenParameter> lines = new(parameters.Count);
         foreach (string name in StateDictOrder.Entries(model).Select(e => e.Key).Where(parameters.ContainsKey))
         {

@@ -55,7 +55,7 @@ public static class ModelRegistry
         if (factory is null)
         {
             throw new ModelConfigException(
-                $"Unknown model '{name}'; did you mean '{Closest(name, Names)}'? Known models: {string.Join(", ", Names)}.");
+                $"Unknown model '{name}';{DidYouMean(name, Names)} Known models: {string.Join(", ", Names)}.");
         }
 
         return factory(options ?? new Dictionary<string, string>());
@@ -72,10 +72,9 @@ public static class ModelRegistry
         }
     }
 
-    /// <summary>The candidate with the smallest case-insensitive edit distance to <paramref name="name"/>; ordinal order breaks ties.</summary>
-    internal static string Closest(string name, IEnumerable<string> candidates) =>
-        NameSuggestion.Closest(name, candidates.Order(StringComparer.Ordinal), out _)
-            ?? throw new InvalidOperationException("Sequence contains no elements");
+    /// <summary>" did you mean 'x'?" for a close candidate (ordinal order breaks ties), else nothing.</summary>
+    private static string DidYouMean(string name, IEnumerable<string> candidates) =>
+        NameSuggestion.Suggest(name, candidates.Order(StringComparer.Ordinal)) is { } best ? $" did you mean '{best}'?" : string.Empty;
 
     /// <summary>Parses model options and rejects unknown ones with the closest known option.</summary>
     private static class Options
@@ -130,7 +129,7 @@ public static class ModelRegistry
                 if (!known.Contains(key, StringComparer.Ordinal))
                 {
                     throw new ModelConfigException(
-                        $"Model '{model}' has no option '{key}'; did you mean '{Closest(key, known)}'? Options: {string.Join(", ", known)}.");
+                        $"Model '{model}' has no option '{key}';{DidYouMean(key, known)} Options: {string.Join(", ", known)}.");
                 }
             }
         }

@@ -18,12 +18,45 @@ public sealed class UsageErrorTests
     }
 
     [Fact]
-    public void An_unknown_verb_is_one_line()
+    public void An_unknown_verb_is_one_line_listing_the_verbs()
     {
         (int code, _, string stderr) = CliProcess.Run("bogus");
 
         Assert.Equal(2, code);
-        Assert.Equal("error: Required command was not provided; Unrecognized command or argument 'bogus' (see 'transfer --help')\n", stderr);
+        Assert.Equal("error: unknown verb 'bogus'; the verbs are inspect, plan, apply, convert, run (see 'transfer --help')\n", stderr);
+    }
+
+    [Fact]
+    public void A_misspelt_verb_suggests_the_closest_one()
+    {
+        (int code, string stdout, string stderr) = CliProcess.Run("inspec", LeNet5);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal("error: unknown verb 'inspec'; did you mean 'inspect'? (see 'transfer --help')\n", stderr);
+    }
+
+    [Fact]
+    public void No_arguments_print_the_help_and_exit_2()
+    {
+        (int code, string stdout, string stderr) = CliProcess.Run();
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stderr);
+        Assert.Contains("Usage:\n  transfer [command] [options]\n", stdout);
+        Assert.Contains("  inspect <file>", stdout);
+    }
+
+    [Fact]
+    public void Help_exits_0_and_names_the_command_transfer()
+    {
+        (int code, string stdout, _) = CliProcess.Run("--help");
+        (int verbCode, string verbHelp, _) = CliProcess.Run("plan", "--help");
+
+        Assert.Equal((0, 0), (code, verbCode));
+        Assert.Contains("Usage:\n  transfer [command] [options]\n", stdout);
+        Assert.Contains("Usage:\n  transfer plan [options]\n", verbHelp);
+        Assert.DoesNotContain("Transfer.Cli", stdout + verbHelp);
     }
 
     [Theory]

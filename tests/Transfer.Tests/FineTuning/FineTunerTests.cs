@@ -206,7 +206,7 @@ public sealed class FineTunerTests : IDisposable
 
         using var again = TinyRun.Model();
         var fresh = Assert.Throws<RuleConfigException>(() => Run(again, Config(2)));
-        Assert.Equal($"{_out}: already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
+        Assert.Equal($"--out: {_out} already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
         var seed = Assert.Throws<RuleConfigException>(() => FineTuner.Train(again, _train, _val, Config(2), 6,
             new FineTuneOptions { OutDir = _out, Resume = true }));
         Assert.Equal($"--resume: the checkpoint in {Path.Combine(_out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);

@@ -113,7 +113,7 @@ public sealed class RunConfigReaderTests
     [Fact]
     public void Unclosed_flow_list_is_one_line()
     {
-        Assert.Equal("run.yaml: invalid YAML (an unclosed [ or {?)", Error("seed: [1, 2\nsource: {}\n"));
+        Assert.Equal("run.yaml:1:7: invalid YAML: this '[' is never closed", Error("seed: [1, 2\nsource: {}\n"));
     }
 
     [Fact]
@@ -190,4 +190,34 @@ public sealed class RunConfigReaderTests
             Directory.Delete(folder, true);
         }
     }
+
+    internal const string FlowLaughs =
+        "[&l0 [x, x, x, x, x, x, x, x, x, x], &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0], "
+        + "&l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1], &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2], "
+        + "&l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3], &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4], "
+        + "&l6 [*l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5], &l7 [*l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6]]";
+
+    [Fact]
+    public void Billion_laughs_in_the_config_file_is_refused_with_its_position() =>
+        Assert.Equal(
+            "run.yaml:1:254: aliases expand to more than 100000 nodes (a 'billion laughs' document?); write the values out instead",
+            Error("target: " + FlowLaughs + "\n" + Valid));
+
+    [Fact]
+    public void Billion_laughs_in_a_set_value_is_refused_naming_the_argument() =>
+        Assert.Equal(
+            $"--set finetune.freeze={FlowLaughs}: the value at column 246: aliases expand to more than 100000 nodes (a 'billion laughs' document?); write the values out instead",
+            Error(Valid, "finetune.freeze=" + FlowLaughs));
+
+    [Fact]
+    public void A_tab_in_the_indentation_names_its_line_and_column() =>
+        Assert.Equal(
+            "run.yaml:3:1: invalid YAML: While scanning a mapping, found invalid tab as indentation.",
+            Error("seed: 1\nfinetune:\n\tepochs: 2\n"));
+
+    [Fact]
+    public void A_rule_mistake_in_a_set_value_fails_while_reading_naming_the_argument() =>
+        Assert.Equal(
+            "--set rules=[{strip_prefx: a}]: unknown rule 'strip_prefx'; did you mean 'strip_prefix'?",
+            Error(Valid, "rules=[{strip_prefx: a}]"));
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Transfer.Rules;
+using Transfer.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Transfer.FineTuning.Config;
@@ -9,10 +11,10 @@ namespace Transfer.FineTuning.Config;
 /// </summary>
 internal sealed class ConfigSection
 {
-    private readonly ConfigDocument _document;
+    private readonly YamlSource _document;
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
 
-    private ConfigSection(ConfigDocument document, YamlMappingNode node, string path)
+    private ConfigSection(YamlSource document, YamlMappingNode node, string path)
     {
         _document = document;
         Node = node;
@@ -26,7 +28,7 @@ internal sealed class ConfigSection
     public YamlMappingNode Node { get; }
 
     /// <summary>Opens <paramref name="node"/> as a section whose keys must be among <paramref name="known"/> (null: any).</summary>
-    public static ConfigSection Open(ConfigDocument document, YamlNode node, string path, IReadOnlyCollection<string>? known)
+    public static ConfigSection Open(YamlSource document, YamlNode node, string path, IReadOnlyCollection<string>? known)
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -45,7 +47,7 @@ internal sealed class ConfigSection
             {
                 throw document.Fail(
                     keyNode,
-                    $"unknown key '{key}' in {section.Describe()}{ClosestName.Hint(key, known)} (valid keys: {string.Join(", ", known)})");
+                    $"unknown key '{key}' in {section.Describe()}{Hint(key, known)} (valid keys: {string.Join(", ", known)})");
             }
 
             section._entries[key] = (scalarKey, value);
@@ -172,7 +174,7 @@ internal sealed class ConfigSection
 
         throw _document.Fail(
             node,
-            $"'{Sub(key)}' must be one of {string.Join(", ", names.Keys)}, got '{text}'{ClosestName.Hint(text, names.Keys)}");
+            $"'{Sub(key)}' must be one of {string.Join(", ", names.Keys)}, got '{text}'{Hint(text, names.Keys)}");
     }
 
     /// <summary>The items of a sequence value (empty when absent).</summary>
@@ -216,4 +218,7 @@ internal sealed class ConfigSection
 
         return text;
     }
+
+    private static string Hint(string typed, IEnumerable<string> valid) =>
+        NameSuggestion.Suggest(typed, valid) is { } best ? $"; did you mean '{best}'?" : string.Empty;
 }

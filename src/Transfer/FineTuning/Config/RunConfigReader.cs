@@ -1,6 +1,7 @@
 using Transfer.Freezing;
 using Transfer.IO;
 using Transfer.Rules.Errors;
+using Transfer.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Transfer.FineTuning.Config;
@@ -69,7 +70,7 @@ public static class RunConfigReader
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new RuleConfigException($"{path}: config file not found");
+            throw new RuleConfigException(Directory.Exists(path) ? $"{path}: is a folder, not a config file" : $"{path}: config file not found");
         }
 
         if (RegularFile.Problem(path) is string problem)
@@ -89,13 +90,29 @@ public static class RunConfigReader
     public static RunConfig Parse(string yaml, string fileName, string baseFolder, IReadOnlyList<string>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        ConfigDocument document = ConfigDocument.Parse(yaml, fileName);
-        foreach (string assignment in overrides ?? [])
+        ArgumentNullException.ThrowIfNull(fileName);
+        YamlSource document = YamlSource.Parse(yaml, fileName);
+        if (document.Documents.Count != 1 || document.Documents[0] is not YamlMappingNode mapping)
         {
-            document.ApplyOverride(assignment);
+            string where = document.Documents.Count == 0 ? $"{fileName}:1:1" : document.Where(document.Documents[^1]);
+            throw new RuleConfigException(
+                document.Documents.Count > 1
+                    ? $"{where}: a config file holds one YAML document, but this is a second one"
+                    : $"{where}: the config must be a mapping of keys (seed, source, target, data, finetune…)");
         }
 
-        ConfigSection root = ConfigSection.Open(document, document.Root, string.Empty, RootKeys);
+        foreach (string assignment in overrides ?? [])
+        {
+            ConfigOverride.Apply(document, mapping, assignment);
+        }
+
+        ConfigSection root = ConfigSection.Open(document, mapping, string.Empty, RootKeys);
+        YamlNode? rules = root.Get("rules");
+        if (rules is not null)
+        {
+            RuleSetYaml.FromNode(document, rules); // a rule mistake fails here, with its file position or --set argument
+        }
+
         string folder = Path.GetFullPath(baseFolder);
         return new RunConfig
         {
@@ -104,7 +121,7 @@ public static class RunConfigReader
             Seed = root.Long("seed", 0),
             Source = ReadSource(root.RequiredSection("source", SourceKeys), folder),
             Target = ReadTarget(document, root.RequiredSection("target", null)),
-            Rules = root.Get("rules"),
+            Rules = rules,
             Data = ReadData(root.RequiredSection("data", DataKeys), folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
         };
@@ -113,7 +130,7 @@ public static class RunConfigReader
     private static SourceConfig ReadSource(ConfigSection s, string folder) =>
         new(Path.GetFullPath(s.RequiredString("path"), folder), s.String("key", "auto")!);
 
-    private static TargetConfig ReadTarget(ConfigDocument document, ConfigSection s)
+    private static TargetConfig ReadTarget(YamlSource document, ConfigSection s)
     {
         string model = s.RequiredString("model");
         Dictionary<string, string> options = new(StringComparer.Ordinal);
@@ -139,7 +156,7 @@ public static class RunConfigReader
             s.Get("val_limit") is null ? null : s.Int("val_limit", 0, 1));
     }
 
-    private static FineTuneConfig ReadFineTune(ConfigDocument document, ConfigSection? s)
+    private static FineTuneConfig ReadFineTune(YamlSource document, ConfigSection? s)
     {
         if (s is null)
         {
@@ -175,7 +192,7 @@ public static class RunConfigReader
         };
     }
 
-    private static UnfreezeConfig ReadUnfreeze(ConfigDocument document, ConfigSection u, double baseLr)
+    private static UnfreezeConfig ReadUnfreeze(YamlSource document, ConfigSection u, double baseLr)
     {
         if (u.Get("epoch") is null)
         {
@@ -185,7 +202,7 @@ public static class RunConfigReader
         return new UnfreezeConfig(u.Int("epoch", 1, 1), u.RequiredString("match"), u.Double("lr", baseLr, positive: true));
     }
 
-    private static OptimizerConfig ReadOptimizer(ConfigDocument document, ConfigSection? s)
+    private static OptimizerConfig ReadOptimizer(YamlSource document, ConfigSection? s)
     {
         OptimizerConfig defaults = new();
         if (s is null)

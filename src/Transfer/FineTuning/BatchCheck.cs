@@ -1,0 +1,91 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using Transfer.Data;
+using Transfer.Rules.Errors;
+using static TorchSharp.torch;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// Before training, one forward pass of a couple of training images, so that data the model cannot take
+/// fails in one sentence instead of deep inside an epoch: images whose channels or size the model does not
+/// accept, and a head with fewer outputs than the data has classes (which the loss would otherwise report
+/// as a native <c>Target 2 is out of bounds</c>). Runs in eval mode without gradients, draws no random
+/// numbers and restores the model's train/eval mode, so the run it precedes is unchanged.
+/// </summary>
+internal static class BatchCheck
+{
+    /// <summary>Throws a <see cref="RuleConfigException"/> when the model cannot train on this data.</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="modelName">How messages name the model.</param>
+    /// <param name="train">The training data.</param>
+    /// <param name="validation">The validation data.</param>
+    public static void Run(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation)
+    {
+        if (train.Images.dim() != 4)
+        {
+            throw new RuleConfigException($"data: images must be [N, C, H, W], but the training set's are {Shape(train.Images, 0)}");
+        }
+
+        if (train.Count == 0)
+        {
+            throw new RuleConfigException("data: the training set is empty");
+        }
+
+        long outputs = Outputs(model, modelName, train.Images);
+        long classes = Math.Max(train.ClassCount, Math.Max(LargestLabel(train), LargestLabel(validation)) + 1);
+        if (outputs < classes)
+        {
+            throw new RuleConfigException(
+                $"target: {modelName}'s head has {outputs} outputs but the data has {classes} classes; give the model {classes} classes (e.g. target.classes: {classes})");
+        }
+    }
+
+    private static long Outputs(nn.Module<Tensor, Tensor> model, string modelName, Tensor images)
+    {
+        bool training = model.training;
+        Device device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        string input = Shape(images);
+        try
+        {
+            using IDisposable scope = torch.NewDisposeScope();
+            using IDisposable noGrad = torch.no_grad();
+            model.eval();
+            Tensor batch = images.narrow(0, 0, Math.Min(2, images.shape[0])).to(device);
+            Tensor output = model.forward(batch);
+            if (output.dim() != 2 || output.shape[0] != batch.shape[0])
+            {
+                throw new RuleConfigException(
+                    $"target: {modelName} turns images {input} into {Shape(output)}, not one row of class scores per image");
+            }
+
+            return output.shape[1];
+        }
+        catch (Exception e) when (e is ExternalException or ArgumentException)
+        {
+            throw new RuleConfigException(
+                $"data: {modelName} cannot take images of {input} (channels, height, width): {FirstLine(e.Message)}", e);
+        }
+        finally
+        {
+            model.train(training);
+        }
+    }
+
+    private static long LargestLabel(LabeledTensors data)
+    {
+        if (data.Count == 0)
+        {
+            return -1;
+        }
+
+        using Tensor max = data.Labels.max();
+        return max.item<long>();
+    }
+
+    private static string Shape(Tensor tensor, int skip = 1) =>
+        $"[{string.Join(", ", tensor.shape.Skip(skip))}]";
+
+    private static string FirstLine(string message) =>
+        message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "the forward pass failed";
+}

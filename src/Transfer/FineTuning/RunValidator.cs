@@ -1,0 +1,207 @@
+using TorchSharp;
+using Transfer.Data;
+using Transfer.FineTuning.Checkpoints;
+using Transfer.FineTuning.Config;
+using Transfer.Formats;
+using Transfer.Freezing;
+using Transfer.Models;
+using Transfer.Rules;
+using Transfer.Rules.Errors;
+using Transfer.Rules.Yaml;
+
+namespace Transfer.FineTuning;
+
+/// <summary>
+/// Checks a run before it acts, as Polly validates options before building a pipeline: every check returns
+/// problems as data, and <see cref="ThrowIfAny"/> turns them into one exception listing them all. Nothing
+/// here writes a file or loads data; the source checkpoint is opened for its header only. The run's
+/// executors (<see cref="FineTuneRun"/>, <see cref="FineTuner"/>, <see cref="Freezer"/>) assume valid input.
+/// </summary>
+internal static class RunValidator
+{
+    private static readonly string[] DeviceNames = ["auto", "cpu", "cuda", "gpu"];
+
+    /// <summary>
+    /// What can be checked without the model: the out folder against <c>--resume</c>, the device, the rules,
+    /// the source checkpoint and (when <paramref name="data"/> is given) the data paths.
+    /// </summary>
+    public static List<RunProblem> Setup(RunConfig config, FineTuneOptions options, DataConfig? data)
+    {
+        List<RunProblem> problems = [.. OutFolder(options), .. Device(config.FineTune.Device)];
+        if (config.Rules is not null)
+        {
+            Check(problems, "rules", () => RuleSetYaml.FromNode(YamlSource.Of(config.Rules, config.FileName), config.Rules));
+        }
+
+        Check(problems, "source.path", () =>
+        {
+            using Checkpoint header = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key);
+        });
+        if (data is not null)
+        {
+            problems.AddRange(Data(data));
+        }
+
+        return problems;
+    }
+
+    /// <summary>The out folder against <c>--resume</c>: a fresh run never overwrites a run's checkpoints, and a resume needs one.</summary>
+    public static IEnumerable<RunProblem> OutFolder(FineTuneOptions options)
+    {
+        if (File.Exists(options.OutDir))
+        {
+            yield return new RunProblem("--out", $"{options.OutDir} is a file, not a folder");
+            yield break;
+        }
+
+        (int Epoch, string Path)? latest = new CheckpointStore(Path.Combine(options.OutDir, "checkpoints")).Latest();
+        if (latest is { } earlier && !options.Resume)
+        {
+            yield return new RunProblem(
+                "--out", $"{options.OutDir} already holds a checkpoint of a run (epoch {earlier.Epoch}); pass --resume to continue it, or choose another --out");
+        }
+        else if (latest is null && options.Resume)
+        {
+            yield return new RunProblem("--resume", $"{options.OutDir} holds no checkpoint to resume from; run without --resume to start afresh");
+        }
+    }
+
+    /// <summary>The device name is known and, when it asks for CUDA, this machine has it.</summary>
+    public static IEnumerable<RunProblem> Device(string device)
+    {
+        string name = device.Split(':')[0];
+        if (!DeviceNames.Contains(name, StringComparer.Ordinal))
+        {
+            string hint = NameSuggestion.Suggest(name, DeviceNames) is { } near ? $"; did you mean '{near}'?" : string.Empty;
+            yield return new RunProblem("finetune.device", $"'{device}' is not a device (auto, cpu, cuda, cuda:N){hint}");
+        }
+        else if (name is "cuda" or "gpu" && !torch.cuda.is_available())
+        {
+            yield return new RunProblem(
+                "finetune.device", $"'{device}' needs CUDA, which this machine does not have (or this build uses TorchSharp's CPU package); use 'cpu' or 'auto'");
+        }
+    }
+
+    /// <summary>The data the config names exists where it says.</summary>
+    public static IEnumerable<RunProblem> Data(DataConfig data)
+    {
+        if (data.Kind == DataKind.ImageFolder)
+        {
+            if (data.Path is null)
+            {
+                yield return new RunProblem("data.path", "an imagefolder needs a folder, not auto");
+            }
+            else if (!Directory.Exists(data.Path))
+            {
+                yield return new RunProblem("data.path", $"{data.Path} does not exist");
+            }
+            else if (new[] { "train", "val" }.Where(s => !Directory.Exists(Path.Combine(data.Path, s))).ToList() is { Count: > 0 } missing)
+            {
+                yield return new RunProblem(
+                    "data.path", $"{data.Path} has no {string.Join(" and no ", missing.Select(m => m + "/"))} (an image folder needs train/<class>/ and val/<class>/)");
+            }
+
+            yield break;
+        }
+
+        if (FashionMnist.Missing(data.Path) is { } problem)
+        {
+            yield return new RunProblem("data.path", problem);
+        }
+    }
+
+    /// <summary>
+    /// The <c>finetune:</c> patterns against the model's parameter names: every freeze pattern matches a
+    /// parameter, every unfreeze entry a frozen one within the run's epochs, every param group a trainable
+    /// one, and something trains in the first epoch. Pure: names in, problems out.
+    /// </summary>
+    public static List<RunProblem> Model(IReadOnlyList<string> parameterNames, FineTuneConfig config)
+    {
+        FreezeSpec spec = new(config.Freeze, config.FrozenBn);
+        List<RunProblem> problems = [.. spec.Unmatched(parameterNames).Select(pattern =>
+            new RunProblem("finetune.freeze", $"'{pattern}' matches no parameter of the model{Hint(pattern, parameterNames)}"))];
+        HashSet<string> frozen = parameterNames.Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
+        foreach (UnfreezeConfig u in config.Unfreeze)
+        {
+            Glob glob = new(u.Match);
+            if (!frozen.Any(glob.IsMatch))
+            {
+                problems.Add(new RunProblem("finetune.unfreeze", $"'{u.Match}' matches no frozen parameter{Hint(u.Match, [.. frozen])}"));
+            }
+
+            if (u.Epoch > config.Epochs)
+            {
+                problems.Add(new RunProblem(
+                    "finetune.unfreeze", $"'{u.Match}' unfreezes at epoch {u.Epoch}, after the last epoch ({config.Epochs})"));
+            }
+        }
+
+        List<string> trainable = [.. parameterNames.Where(n => !frozen.Contains(n))];
+        foreach (ParamGroupConfig group in config.ParamGroups)
+        {
+            Glob glob = new(group.Match);
+            if (!trainable.Any(glob.IsMatch))
+            {
+                problems.Add(new RunProblem("finetune.param_groups", $"'{group.Match}' matches no trainable parameter{Hint(group.Match, trainable)}"));
+            }
+        }
+
+        if (parameterNames.Count > 0 && trainable.Count == 0 && !config.Unfreeze.Any(u => u.Epoch <= 1))
+        {
+            problems.Add(new RunProblem("finetune.freeze", "every parameter is frozen, so there is nothing to train"));
+        }
+
+        return problems;
+    }
+
+    /// <summary>Throws one <see cref="RuleConfigException"/> listing every problem (on one line), or returns.</summary>
+    public static void ThrowIfAny(IReadOnlyList<RunProblem> problems)
+    {
+        if (problems.Count == 1)
+        {
+            throw new RuleConfigException(problems[0].ToString());
+        }
+
+        if (problems.Count > 1)
+        {
+            throw new RuleConfigException($"{problems.Count} problems: {string.Join("; ", problems)}");
+        }
+    }
+
+    private static void Check(List<RunProblem> problems, string key, Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (TransferException e)
+        {
+            problems.Add(new RunProblem(key, e.Message));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new RunProblem(key, e.Message));
+        }
+    }
+
+    /// <summary>
+    /// "; did you mean 'conv.*'?" when the pattern's first segment is close to a parameter's, else which
+    /// first segments the parameters have.
+    /// </summary>
+    private static string Hint(string pattern, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        List<string> roots = names.Select(n => n.Split('.')[0]).Distinct(StringComparer.Ordinal).ToList();
+        string root = pattern.Split('.')[0];
+        if (NameSuggestion.Suggest(root, roots) is { } near && near != root)
+        {
+            return $"; did you mean '{near}{pattern[root.Length..]}'?";
+        }
+
+        return $" (parameter names start with {string.Join(", ", roots.Select(r => $"'{r}.'"))})";
+    }
+}
