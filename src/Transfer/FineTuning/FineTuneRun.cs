@@ -31,8 +31,12 @@ public static class FineTuneRun
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         RuleSet rules = ReadRules(config);
-        torch.manual_seed(config.Seed);
         using nn.Module created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
+        using (Generator init = new(unchecked((ulong)config.Seed)))
+        {
+            SeededInit.Apply(created, init);
+        }
+
         if (created is not nn.Module<Tensor, Tensor> model)
         {
             throw new RuleConfigException($"target.model: '{config.Target.Model}' is not a tensor-to-tensor classifier");
@@ -48,7 +52,7 @@ public static class FineTuneRun
 
     /// <summary>
     /// Runs <paramref name="config"/> on the caller's model and data: the config's <c>target</c> and
-    /// <c>data</c> sections are not used. The model should be freshly initialised (seeded by the caller).
+    /// <c>data</c> sections are not used. The model should be freshly initialised (e.g. by <see cref="SeededInit"/> from a seeded generator).
     /// </summary>
     public static FineTuneRunResult Execute(
         RunConfig config, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation, FineTuneOptions options)

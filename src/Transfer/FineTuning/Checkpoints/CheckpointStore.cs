@@ -9,15 +9,14 @@ namespace Transfer.FineTuning.Checkpoints;
 /// <summary>
 /// The <c>checkpoints/</c> folder of a run. Each checkpoint is a folder <c>epoch-NNNN</c> holding
 /// <c>model.dat</c> (TorchSharp format: parameters and buffers), <c>optimizer.dat</c> (TorchSharp optimizer
-/// state, including every group's learning rate), <c>rng.dat</c> (torch's CPU generator state) and
-/// <c>state.json</c> (<see cref="TrainingProgress"/>). Files are written, fsynced, in a hidden temp folder
+/// state, including every group's learning rate) and <c>state.json</c> (<see cref="TrainingProgress"/>). Files are written, fsynced, in a hidden temp folder
 /// which is then renamed into place: a checkpoint either exists whole or not at all, and anything else in
 /// the folder (a temp folder left by <c>kill -9</c>) is ignored and cleaned up.
 /// </summary>
 internal sealed class CheckpointStore
 {
     private const string Prefix = "epoch-";
-    private static readonly string[] Files = ["model.dat", "optimizer.dat", "rng.dat", "state.json"];
+    private static readonly string[] Files = ["model.dat", "optimizer.dat", "state.json"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public CheckpointStore(string folder)
@@ -47,11 +46,6 @@ internal sealed class CheckpointStore
                 using BinaryWriter writer = new(s, System.Text.Encoding.UTF8, leaveOpen: true);
                 ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
             });
-            using (torch.Tensor rng = torch.random.get_rng_state())
-            {
-                AtomicFile.WriteAllBytes(Path.Combine(temp, "rng.dat"), rng.bytes);
-            }
-
             AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(progress, Json));
             if (Directory.Exists(final))
             {
@@ -82,7 +76,7 @@ internal sealed class CheckpointStore
     public (int Epoch, string Path)? Latest() =>
         CompleteCheckpoints().OrderByDescending(c => c.Epoch).Cast<(int, string)?>().FirstOrDefault();
 
-    /// <summary>Restores model, optimizer and generator from <paramref name="path"/>; returns its progress.</summary>
+    /// <summary>Restores model and optimizer from <paramref name="path"/>; returns its progress.</summary>
     public static TrainingProgress Restore(string path, Module model, torch.optim.Optimizer optimizer)
     {
         using (FileStream s = File.OpenRead(System.IO.Path.Combine(path, "model.dat")))
@@ -95,12 +89,6 @@ internal sealed class CheckpointStore
         using (BinaryReader reader = new(s))
         {
             ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
-        }
-
-        byte[] rng = File.ReadAllBytes(System.IO.Path.Combine(path, "rng.dat"));
-        using (torch.Tensor state = torch.tensor(rng, dtype: torch.uint8))
-        {
-            torch.random.set_rng_state(state);
         }
 
         return ReadProgress(path);
