@@ -22,6 +22,10 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         Option<bool> resume = new("--resume") { Description = "Continue from the last complete checkpoint in --out." };
+        Option<int?> threads = new("--threads")
+        {
+            Description = "torch intra-op threads for the run (same as --set finetune.threads=N; default 1).",
+        };
         Option<bool> quiet = new("--quiet") { Description = "Only warnings and errors; no progress bars." };
         Option<string> logFormat = new("--log-format")
         {
@@ -32,12 +36,12 @@ internal static class RunCommand
 
         Command command = new("run", "Transfer weights, fine-tune and checkpoint as a YAML config says.")
         {
-            config, outDir, set, resume, quiet, logFormat,
+            config, outDir, set, resume, quiet, logFormat, threads,
         };
         command.SetAction(parse => CommandErrors.Run(() => Execute(
             parse.GetValue(config)!,
             parse.GetValue(outDir),
-            parse.GetValue(set) ?? [],
+            [.. parse.GetValue(set) ?? [], .. parse.GetValue(threads) is { } n ? [$"finetune.threads={n.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] : Array.Empty<string>()],
             parse.GetValue(resume),
             parse.GetValue(quiet),
             parse.GetValue(logFormat) == "json")));

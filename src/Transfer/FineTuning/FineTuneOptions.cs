@@ -45,4 +45,11 @@ public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batc
 /// <param name="Freezing">Every parameter, frozen or trainable, as the first epoch of this session trained.</param>
 public sealed record FineTuneResult(
     IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, int ResumedFrom, IReadOnlyList<OptimizerGroup> Groups,
-    Transfer.Freezing.FreezeReport Freezing);
+    Transfer.Freezing.FreezeReport Freezing)
+{
+    /// <summary>The device the run trained on (<c>cpu</c>, <c>cuda</c>…).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>torch's intra-op thread count while the run trained.</summary>
+    public int Threads { get; init; } = 1;
+}

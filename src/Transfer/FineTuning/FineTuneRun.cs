@@ -12,6 +12,7 @@ using Transfer.Rules;
 using Transfer.Rules.Errors;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Yaml;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -67,13 +68,15 @@ public static class FineTuneRun
         RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation,
         FineTuneOptions options)
     {
+        using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         Directory.CreateDirectory(options.OutDir);
         ILogger log = options.Logger;
+        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads);
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
-            WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)));
+            WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)), facts);
             plan.EnsureValid();
             Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
             PlanApplier.Apply(plan, model, name => byName[name].Load());
@@ -90,14 +93,14 @@ public static class FineTuneRun
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
         FineTuneResult training = FineTuner.Train(model, train, validation, config.FineTune, config.Seed, options);
-        WriteReports(options.OutDir, plan, training.Freezing);
+        WriteReports(options.OutDir, plan, training.Freezing, new RunFacts(training.Device, training.Threads));
         return new FineTuneRunResult(plan, training);
     }
 
-    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing)
+    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing, facts));
     }
 
     private static RuleSet ReadRules(RunConfig config) =>

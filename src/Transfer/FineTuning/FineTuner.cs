@@ -41,15 +41,17 @@ public static class FineTuner
             throw new RuleConfigException("data: the training set is empty");
         }
 
+        using IntraOpThreads threads = IntraOpThreads.Use(config.Threads);
         Device device = DeviceChoice.Resolve(config.Device);
         model.to(device);
         Directory.CreateDirectory(options.OutDir);
         ILogger log = options.Logger;
+        log.LogInformation("Training on {Device} with {Threads} intra-op thread(s)", DeviceChoice.Name(device), config.Threads);
         TrainableParameters trainable = new(model, config);
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
-        TrainingProgress progress = new() { Seed = seed, Threads = torch.get_num_threads() };
+        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads };
         OptimizerGroups groups;
         if (options.Resume && store.Latest() is { } latest)
         {
@@ -64,12 +66,12 @@ public static class FineTuner
             }
 
             progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
-            if (progress.Threads > 0 && progress.Threads != torch.get_num_threads())
+            if (progress.Threads > 0 && progress.Threads != config.Threads)
             {
                 log.LogWarning(
-                    "Setting torch intra-op threads to {Threads} as when the checkpoint was made (was {Current}), so the resumed run stays bitwise reproducible",
-                    progress.Threads, torch.get_num_threads());
-                torch.set_num_threads(progress.Threads);
+                    "The checkpoint was made with {Saved} intra-op thread(s), this run uses {Threads}: the result will not be bitwise equal to an uninterrupted run",
+                    progress.Threads, config.Threads);
+                progress = progress with { Threads = config.Threads };
             }
 
             log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
@@ -139,7 +141,11 @@ public static class FineTuner
         CurvesPlot.TryWrite(Path.Combine(options.OutDir, "curves.png"), progress.History, log);
         return new FineTuneResult(
             progress.History, progress.BestEpoch, progress.StoppedEarly, start, groups.Groups.ToList(),
-            firstFreezing ?? trainable.ApplyGradients(config.Epochs));
+            firstFreezing ?? trainable.ApplyGradients(config.Epochs))
+        {
+            Device = DeviceChoice.Name(device),
+            Threads = config.Threads,
+        };
     }
 
     /// <summary>Adds an epoch's metrics to the progress, updating the best-model and early-stopping trackers.</summary>

@@ -14,7 +14,7 @@ namespace Transfer.FineTuning;
 /// </summary>
 internal static class RunReport
 {
-    public static string Json(TransferPlan plan, FreezeReport freezing)
+    public static string Json(TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
         JsonObject root = JsonNode.Parse(PlanJsonReport.Render(plan))!.AsObject();
         JsonObject freeze = new()
@@ -28,10 +28,11 @@ internal static class RunReport
                 .ToArray()),
         };
         root["freeze"] = freeze;
+        root["training"] = new JsonObject { ["device"] = facts.Device, ["threads"] = facts.Threads };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
     }
 
-    public static string Markdown(TransferPlan plan, FreezeReport freezing)
+    public static string Markdown(TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
         StringBuilder md = new(PlanMarkdownReport.Render(plan).TrimEnd('\n'));
         md.Append("\n\n## Freezing\n\n");
@@ -43,6 +44,7 @@ internal static class RunReport
             md.Append(CultureInfo.InvariantCulture, $"| `{p.Name}` | {p.Elements} | {(p.Frozen ? "frozen" : "trainable")} |\n");
         }
 
+        md.Append(CultureInfo.InvariantCulture, $"\n## Training\n\nDevice `{facts.Device}`, {facts.Threads} intra-op thread(s).\n");
         return md.ToString();
     }
 }

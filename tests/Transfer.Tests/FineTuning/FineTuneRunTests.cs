@@ -35,6 +35,8 @@ public sealed class FineTuneRunTests : IDisposable
         JsonElement freeze = report.RootElement.GetProperty("freeze");
         Assert.Equal((4, 8, 2572L), (freeze.GetProperty("frozen").GetInt32(), freeze.GetProperty("trainable").GetInt32(), freeze.GetProperty("frozenElements").GetInt64()));
         Assert.Contains("## Freezing", File.ReadAllText(Path.Combine(_out, "report.md")));
+        JsonElement training = report.RootElement.GetProperty("training");
+        Assert.Equal(("cpu", 1), (training.GetProperty("device").GetString(), training.GetProperty("threads").GetInt32()));
 
         Dictionary<string, byte[]> transferred = Read(Path.Combine(_out, "transferred.safetensors"));
         Dictionary<string, byte[]> final = Read(Path.Combine(_out, "final.safetensors"));

@@ -4,6 +4,7 @@ using Transfer.FineTuning;
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
 using Transfer.Rules.Errors;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.Tests.FineTuning;
@@ -180,6 +181,18 @@ public sealed class FineTunerTests : IDisposable
             File.ReadAllLines(Path.Combine(_out, "whole", "metrics.csv")).Select(DropSeconds),
             File.ReadAllLines(Path.Combine(split, "metrics.csv")).Select(DropSeconds));
         Assert.Equal(["epoch-0003"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_run_trains_at_its_configured_threads_and_restores_the_callers_count()
+    {
+        using var model = TinyRun.Model();
+        using IntraOpThreads caller = IntraOpThreads.Use(2);
+        List<int> during = [];
+        FineTuneResult result = Run(model, Config(1) with { Threads = 1 }, progress: new Synchronous(_ => during.Add(torch.get_num_threads())));
+        Assert.Equal([1], during.Distinct());
+        Assert.Equal(2, torch.get_num_threads());
+        Assert.Equal(("cpu", 1), (result.Device, result.Threads));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class RunCommandTests : IDisposable
         var result = CliProcess.Run("run", Config, "--out", _out, "--set", "finetune.epoch=3");
         Assert.Equal(2, result.Code);
         Assert.Equal(
-            "error: --set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint)",
+            "error: --set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
             result.Err.Trim());
     }
 }

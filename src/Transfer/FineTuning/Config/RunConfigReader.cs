@@ -18,7 +18,7 @@ public static class RunConfigReader
     private static readonly string[] FineTuneKeys =
     [
         "device", "epochs", "batch_size", "optimizer", "scheduler", "freeze", "frozen_bn", "param_groups",
-        "unfreeze", "early_stopping", "checkpoint",
+        "unfreeze", "early_stopping", "checkpoint", "threads",
     ];
 
     private static readonly string[] OptimizerKeys = ["type", "lr", "weight_decay", "momentum", "nesterov"];
@@ -146,6 +146,7 @@ public static class RunConfigReader
         return new FineTuneConfig
         {
             Device = s.String("device", defaults.Device)!,
+            Threads = s.Int("threads", defaults.Threads, 1),
             Epochs = epochs,
             BatchSize = s.Int("batch_size", defaults.BatchSize, 1),
             Optimizer = optimizer,
