@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Transfer.FineTuning;
@@ -38,20 +39,56 @@ internal static class RunCommand
         {
             config, outDir, set, resume, quiet, logFormat, threads,
         };
-        command.SetAction(parse => CommandErrors.Run(() => Execute(
-            parse.GetValue(config)!,
-            parse.GetValue(outDir),
-            [.. parse.GetValue(set) ?? [], .. parse.GetValue(threads) is { } n ? [$"finetune.threads={n.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] : Array.Empty<string>()],
-            parse.GetValue(resume),
-            parse.GetValue(quiet),
-            parse.GetValue(logFormat) == "json")));
+        command.SetAction(parse => CommandErrors.Run(() =>
+        {
+            string[] sets = parse.GetValue(set) ?? [];
+            int? n = parse.GetValue(threads);
+            string[] overrides = [.. sets, .. n is { } t ? [$"finetune.threads={t.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>()];
+            string configPath = parse.GetValue(config)!;
+            string output = parse.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
+            using RunStopSignals signals = RunStopSignals.Listen();
+            try
+            {
+                return Execute(configPath, output, overrides, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(logFormat) == "json", signals.Token);
+            }
+            catch (TrainingInterruptedException)
+            {
+                Console.Error.WriteLine(
+                    $"{signals.Name ?? "cancelled"}: stopped after a batch and saved a checkpoint; resume with: {ResumeCommand(configPath, output, sets, n)}");
+                return signals.ExitCode;
+            }
+        }));
         return command;
     }
 
-    private static int Execute(string configPath, string? outDir, string[] overrides, bool resume, bool quiet, bool json)
+    /// <summary>The command line that continues this run, each argument quoted for a POSIX shell when needed.</summary>
+    internal static string ResumeCommand(string configPath, string output, IReadOnlyList<string> sets, int? threads)
+    {
+        List<string> args = ["transfer", "run", configPath, "--out", output];
+        foreach (string s in sets)
+        {
+            args.Add("--set");
+            args.Add(s);
+        }
+
+        if (threads is { } t)
+        {
+            args.Add("--threads");
+            args.Add(t.ToString(CultureInfo.InvariantCulture));
+        }
+
+        args.Add("--resume");
+        return string.Join(' ', args.Select(ShellQuote));
+    }
+
+    private static string ShellQuote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c))
+            ? arg
+            : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static int Execute(string configPath, string output, string[] overrides, bool resume, bool quiet, bool json, CancellationToken stop)
     {
         RunConfig config = RunConfigReader.Load(configPath, overrides);
-        string output = outDir ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
         using ILoggerFactory logging = LoggerFactory.Create(builder =>
         {
             builder.SetMinimumLevel(quiet ? LogLevel.Warning : LogLevel.Information);
@@ -70,7 +107,7 @@ internal static class RunCommand
         });
         ILogger log = logging.CreateLogger("transfer.run");
         bool bars = !quiet && !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        FineTuneOptions options = new() { OutDir = output, Resume = resume, Logger = log };
+        FineTuneOptions options = new() { OutDir = output, Resume = resume, Logger = log, Cancellation = stop };
         FineTuneRunResult result = bars
             ? WithProgressBars(options, o => FineTuneRun.Execute(config, o))
             : FineTuneRun.Execute(config, options);

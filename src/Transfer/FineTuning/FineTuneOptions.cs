@@ -21,7 +21,10 @@ public sealed record FineTuneOptions
     /// </summary>
     public IProgress<FineTuneProgress>? Progress { get; init; }
 
-    /// <summary>Stops the run between batches; the last committed checkpoint stays resumable.</summary>
+    /// <summary>
+    /// Stops the run after the batch in progress: a checkpoint of that point is committed and
+    /// <see cref="TrainingInterruptedException"/> is thrown; <see cref="Resume"/> continues from it.
+    /// </summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Examples per forward pass when evaluating (memory, not results, depends on it).</summary>

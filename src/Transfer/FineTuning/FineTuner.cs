@@ -56,13 +56,19 @@ public static class FineTuner
         if (options.Resume && store.Latest() is { } latest)
         {
             start = latest.Epoch;
-            groups = OptimizerGroups.Create(config, trainable, start);
             TrainingProgress saved = CheckpointStore.ReadProgress(latest.Path);
             if (saved.Seed != seed)
             {
-                groups.Dispose();
                 throw new RuleConfigException(
                     $"--resume: the checkpoint in {latest.Path} was made with seed {saved.Seed}, not {seed}");
+            }
+
+            // The optimizer's groups are rebuilt as the interrupted run had them: those of the epochs completed,
+            // plus the unfreezes of the epoch it was inside, in the order an uninterrupted run adds them.
+            groups = OptimizerGroups.Create(config, trainable, start);
+            if (saved.InEpoch is not null)
+            {
+                LogUnfrozen(log, start + 1, groups.AddUnfrozen(start + 1));
             }
 
             progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
@@ -74,7 +80,15 @@ public static class FineTuner
                 progress = progress with { Threads = config.Threads };
             }
 
-            log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
+            if (progress.InEpoch is { } partial)
+            {
+                log.LogInformation(
+                    "Resuming epoch {Epoch} after {Examples} of {Total} examples from {Checkpoint}", start + 1, partial.Examples, train.Count, latest.Path);
+            }
+            else
+            {
+                log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
+            }
         }
         else
         {
@@ -93,11 +107,10 @@ public static class FineTuner
         bool stop = progress.StoppedEarly;
         for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
         {
-            foreach (OptimizerGroup added in groups.AddUnfrozen(epoch))
+            PartialEpoch? resumed = epoch == start + 1 ? progress.InEpoch : null;
+            if (resumed is null)
             {
-                log.LogInformation(
-                    "Epoch {Epoch}: unfreezing {Count} tensors ({Label}) at lr {Lr}",
-                    epoch, added.ParameterNames.Count, added.Label, added.BaseLr);
+                LogUnfrozen(log, epoch, groups.AddUnfrozen(epoch));
             }
 
             FreezeReport freezing = trainable.ApplyGradients(epoch);
@@ -110,13 +123,27 @@ public static class FineTuner
             groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
             double lr = groups.FirstLearningRate;
             Stopwatch clock = Stopwatch.StartNew();
+            double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
-            (double trainLoss, double trainAcc, _) = EpochRunner.Train(
-                model, groups.Optimizer, train, config.BatchSize, seed, epoch, trainable.EnterTraining,
+            EpochPosition reached = EpochRunner.Train(
+                model, groups.Optimizer, train, config.BatchSize, seed, epoch, resumed?.Position ?? EpochPosition.Start,
+                trainable.EnterTraining,
                 (b, n) => options.Progress?.Report(new FineTuneProgress(e, config.Epochs, b, n, null)),
                 options.Cancellation);
+            if (reached.Examples < train.Count)
+            {
+                PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
+                string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial });
+                int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
+                log.LogInformation(
+                    "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
+                    epoch, batch, EpochRunner.Batches(train.Count, config.BatchSize), saved);
+                throw new TrainingInterruptedException(saved, epoch, batch, options.Cancellation);
+            }
+
+            (double trainLoss, double trainAcc, _) = reached.Stats;
             (double valLoss, double valAcc, _) = TrainingLoop.Evaluate(model, validation, options.EvaluationBatchSize);
-            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
+            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, earlier + clock.Elapsed.TotalSeconds);
 
             progress = Advance(progress, metrics, config, out bool improved, out stop);
             if (improved)
@@ -182,6 +209,7 @@ public static class FineTuner
             StoppingBest = stoppingBest,
             EpochsWithoutImprovement = without,
             StoppedEarly = stop,
+            InEpoch = null,
         };
     }
 
@@ -189,6 +217,16 @@ public static class FineTuner
 
     private static bool Better(double value, double best, Metric metric) =>
         metric == Metric.ValLoss ? value < best : value > best;
+
+    private static void LogUnfrozen(ILogger log, int epoch, IReadOnlyList<OptimizerGroup> added)
+    {
+        foreach (OptimizerGroup group in added)
+        {
+            log.LogInformation(
+                "Epoch {Epoch}: unfreezing {Count} tensors ({Label}) at lr {Lr}",
+                epoch, group.ParameterNames.Count, group.Label, group.BaseLr);
+        }
+    }
 
     private static void LogFreezing(ILogger log, FreezeReport report)
     {

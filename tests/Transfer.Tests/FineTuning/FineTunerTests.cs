@@ -141,7 +141,7 @@ public sealed class FineTunerTests : IDisposable
     }
 
     [Fact]
-    public void A_run_stopped_after_epoch_one_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
+    public void A_run_stopped_mid_epoch_checkpoints_that_batch_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         FineTuneConfig config = Config(3) with
         {
@@ -156,7 +156,7 @@ public sealed class FineTunerTests : IDisposable
         using (var first = TinyRun.Model())
         {
             using CancellationTokenSource cancel = new();
-            Assert.Throws<OperationCanceledException>(() => Run(first, config, split, cancel: cancel.Token,
+            TrainingInterruptedException stopped = Assert.Throws<TrainingInterruptedException>(() => Run(first, config, split, cancel: cancel.Token,
                 progress: new Synchronous(p =>
                 {
                     if (p.Completed is null && p.Epoch == 2 && p.Batch == 3)
@@ -164,6 +164,9 @@ public sealed class FineTunerTests : IDisposable
                         cancel.Cancel();
                     }
                 })));
+            Assert.Equal((2, 3), (stopped.Epoch, stopped.Batch));
+            Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-96"), stopped.Checkpoint);
+            Assert.Equal(["epoch-0002-at-96"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
         }
 
         // A checkpoint that was being written when the process died: ignored on resume.

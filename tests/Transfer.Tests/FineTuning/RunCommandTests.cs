@@ -44,6 +44,60 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_stopped_with_sigint_mid_epoch_says_how_to_resume_and_the_resume_ends_bitwise_equal_to_an_uninterrupted_run()
+    {
+        string fashion = Path.Combine(RepoPaths.Root, "configs", "lenet5-to-lenet6.yaml");
+        string[] sets = ["--set", "data.path=../examples/LeNet5to6/data", "--set", "finetune.epochs=3", "--set", "finetune.batch_size=8"];
+        string whole = Path.Combine(_out, "whole");
+        var first = CliProcess.Run(["run", fashion, "--out", whole, .. sets]);
+        Assert.True(first.Code == 0, first.Err);
+
+        string stopped = Path.Combine(_out, "stopped");
+        string stderr;
+        int code;
+        using (Process p = CliProcess.Start(["run", fashion, "--out", stopped, .. sets]))
+        {
+            Task<string> err = p.StandardError.ReadToEndAsync();
+            Task<string> output = p.StandardOutput.ReadToEndAsync();
+            string checkpoint = Path.Combine(stopped, "checkpoints", "epoch-0001");
+            Stopwatch waited = Stopwatch.StartNew();
+            while (!Directory.Exists(checkpoint) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.False(p.HasExited, "the run ended before it could be interrupted");
+            using (Process kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                kill.WaitForExit();
+            }
+
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGINT");
+            code = p.ExitCode;
+            stderr = await err;
+            _ = await output;
+        }
+
+        Assert.Equal(130, code);
+        string[] lines = stderr.TrimEnd('\n').Split('\n');
+        string expected = $"SIGINT: stopped after a batch and saved a checkpoint; resume with: transfer run {fashion} --out {stopped} {string.Join(' ', sets)} --resume";
+        Assert.Equal(expected, lines[^1]);
+        Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
+        string[] checkpoints = Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!).ToArray();
+        Assert.Single(checkpoints);
+        Assert.Matches("^epoch-000[23]-at-[0-9]+$", checkpoints[0]);
+        Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
+
+        string[] resume = expected[(expected.IndexOf("transfer run ", StringComparison.Ordinal) + "transfer ".Length)..].Split(' ');
+        var resumed = CliProcess.Run(resume);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "final.safetensors")));
+        Assert.Equal(
+            File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]),
+            File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]));
+    }
+
+    [Fact]
     public void A_config_error_is_one_line_on_stderr_with_exit_code_two()
     {
         var result = CliProcess.Run("run", Config, "--out", _out, "--set", "finetune.epoch=3");
