@@ -23,6 +23,7 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         Option<bool> resume = new("--resume") { Description = "Continue from the last complete checkpoint in --out." };
+        Option<bool> force = new("--force") { Description = "With --resume: continue even though the config differs from --out's config.yaml." };
         Option<int?> threads = new("--threads")
         {
             Description = "torch intra-op threads for the run (same as --set finetune.threads=N; default 1).",
@@ -37,7 +38,7 @@ internal static class RunCommand
 
         Command command = new("run", "Transfer weights, fine-tune and checkpoint as a YAML config says.")
         {
-            config, outDir, set, resume, quiet, logFormat, threads,
+            config, outDir, set, resume, force, quiet, logFormat, threads,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -49,7 +50,15 @@ internal static class RunCommand
             using RunStopSignals signals = RunStopSignals.Listen();
             try
             {
-                return Execute(configPath, output, overrides, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(logFormat) == "json", signals.Token);
+                if (parse.GetValue(force) && !parse.GetValue(resume))
+                {
+                    Console.Error.WriteLine("error: --force applies only with --resume");
+                    return CommandErrors.BadInput;
+                }
+
+                return Execute(
+                    configPath, output, overrides, parse.GetValue(resume), parse.GetValue(force), parse.GetValue(quiet),
+                    parse.GetValue(logFormat) == "json", signals.Token);
             }
             catch (TrainingInterruptedException)
             {
@@ -86,7 +95,8 @@ internal static class RunCommand
             ? arg
             : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static int Execute(string configPath, string output, string[] overrides, bool resume, bool quiet, bool json, CancellationToken stop)
+    private static int Execute(
+        string configPath, string output, string[] overrides, bool resume, bool force, bool quiet, bool json, CancellationToken stop)
     {
         RunConfig config = RunConfigReader.Load(configPath, overrides);
         using ILoggerFactory logging = LoggerFactory.Create(builder =>
@@ -107,7 +117,7 @@ internal static class RunCommand
         });
         ILogger log = logging.CreateLogger("transfer.run");
         bool bars = !quiet && !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        FineTuneOptions options = new() { OutDir = output, Resume = resume, Logger = log, Cancellation = stop };
+        FineTuneOptions options = new() { OutDir = output, Resume = resume, Force = force, Logger = log, Cancellation = stop };
         FineTuneRunResult result = bars
             ? WithProgressBars(options, o => FineTuneRun.Execute(config, o))
             : FineTuneRun.Execute(config, options);

@@ -12,6 +12,12 @@ public sealed record FineTuneOptions
     /// <summary>Continue from the newest complete checkpoint in <c>OutDir/checkpoints</c>, if there is one.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// With <see cref="Resume"/>: continue even when the config differs from the <c>config.yaml</c> the run
+    /// was started with (by default such a resume is refused, listing the differing keys).
+    /// </summary>
+    public bool Force { get; init; }
+
     /// <summary>Receives the start-of-run summary and one line per epoch.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.FineTuning.Images;
 using Transfer.Formats;
@@ -69,7 +70,9 @@ public static class FineTuneRun
         FineTuneOptions options)
     {
         using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
+        CheckResume(config, options);
         Directory.CreateDirectory(options.OutDir);
+        AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
         ILogger log = options.Logger;
         RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads);
         TransferPlan plan;
@@ -95,6 +98,38 @@ public static class FineTuneRun
         FineTuneResult training = FineTuner.Train(model, train, validation, config.FineTune, config.Seed, options);
         WriteReports(options.OutDir, plan, training.Freezing, new RunFacts(training.Device, training.Threads));
         return new FineTuneRunResult(plan, training);
+    }
+
+    /// <summary>
+    /// Refuses, before anything in the out folder changes, a fresh run over a run's checkpoints and a resume
+    /// whose config differs from the one the run was started with (unless forced).
+    /// </summary>
+    private static void CheckResume(RunConfig config, FineTuneOptions options)
+    {
+        CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
+        if (!options.Resume)
+        {
+            if (store.Latest() is { } earlier)
+            {
+                throw new RuleConfigException(
+                    $"{options.OutDir}: already holds a checkpoint of a run (epoch {earlier.Epoch}); pass --resume to continue it, or choose another --out");
+            }
+
+            return;
+        }
+
+        string saved = Path.Combine(options.OutDir, "config.yaml");
+        if (options.Force || !File.Exists(saved))
+        {
+            return;
+        }
+
+        IReadOnlyList<string> changed = ResolvedConfig.Differences(File.ReadAllText(saved), config);
+        if (changed.Count > 0)
+        {
+            throw new RuleConfigException(
+                $"--resume: the config differs from {saved} in {string.Join(", ", changed)}; pass --resume --force to continue with the new config anyway");
+        }
     }
 
     private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
