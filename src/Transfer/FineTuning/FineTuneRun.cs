@@ -79,7 +79,10 @@ public static class FineTuneRun
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
-            WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)), facts);
+            FreezeReport freezing = config.FineTune.Freeze.Count > 0
+                ? Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn))
+                : FreezeState.Of(model);
+            WriteReports(options.OutDir, plan, freezing, facts);
             plan.EnsureValid();
             Dictionary<string, CheckpointTensor> byName = source.Tensors.ToDictionary(t => t.Spec.Name, StringComparer.Ordinal);
             PlanApplier.Apply(plan, model, name => byName[name].Load());

@@ -231,8 +231,8 @@ public static class FineTuner
     private static void LogFreezing(ILogger log, FreezeReport report)
     {
         log.LogInformation(
-            "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements)",
-            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements);
+            "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements); {Source}",
+            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements, RunReport.SourceText(report.Source));
         foreach (FrozenParameter p in report.Parameters)
         {
             log.LogInformation("  {State} {Name} ({Elements} elements)", p.Frozen ? "frozen   " : "trainable", p.Name, p.Elements);

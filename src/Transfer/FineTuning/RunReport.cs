@@ -19,6 +19,7 @@ internal static class RunReport
         JsonObject root = JsonNode.Parse(PlanJsonReport.Render(plan))!.AsObject();
         JsonObject freeze = new()
         {
+            ["source"] = freezing.Source == FreezeSource.Patterns ? "finetune.freeze" : "model",
             ["frozen"] = freezing.FrozenCount,
             ["trainable"] = freezing.TrainableCount,
             ["frozenElements"] = freezing.FrozenElements,
@@ -32,12 +33,18 @@ internal static class RunReport
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
     }
 
+    /// <summary>What decided the freezing, as a report sentence says it.</summary>
+    public static string SourceText(FreezeSource source) =>
+        source == FreezeSource.Patterns
+            ? "chosen by the finetune.freeze patterns"
+            : "kept as the model's requires_grad flags were found (no finetune.freeze patterns)";
+
     public static string Markdown(TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
         StringBuilder md = new(PlanMarkdownReport.Render(plan).TrimEnd('\n'));
         md.Append("\n\n## Freezing\n\n");
         md.Append(CultureInfo.InvariantCulture,
-            $"{freezing.FrozenCount} tensors frozen ({freezing.FrozenElements} elements), {freezing.TrainableCount} trainable ({freezing.TrainableElements} elements).\n\n");
+            $"{freezing.FrozenCount} tensors frozen ({freezing.FrozenElements} elements), {freezing.TrainableCount} trainable ({freezing.TrainableElements} elements); {SourceText(freezing.Source)}.\n\n");
         md.Append("| Tensor | Elements | State |\n|---|---:|---|\n");
         foreach (FrozenParameter p in freezing.Parameters)
         {

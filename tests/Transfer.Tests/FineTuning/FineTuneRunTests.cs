@@ -34,6 +34,7 @@ public sealed class FineTuneRunTests : IDisposable
         JsonElement summary = report.RootElement.GetProperty("summary");
         Assert.Equal((8, 2, 2), (summary.GetProperty("loaded").GetInt32(), summary.GetProperty("skipped").GetInt32(), summary.GetProperty("missing").GetInt32()));
         JsonElement freeze = report.RootElement.GetProperty("freeze");
+        Assert.Equal("finetune.freeze", freeze.GetProperty("source").GetString());
         Assert.Equal((4, 8, 2572L), (freeze.GetProperty("frozen").GetInt32(), freeze.GetProperty("trainable").GetInt32(), freeze.GetProperty("frozenElements").GetInt64()));
         Assert.Contains("## Freezing", File.ReadAllText(Path.Combine(_out, "report.md")));
         JsonElement training = report.RootElement.GetProperty("training");

@@ -187,6 +187,40 @@ public sealed class FineTunerTests : IDisposable
     }
 
     [Fact]
+    public void Without_freeze_patterns_the_callers_requires_grad_flags_decide_and_the_report_says_so()
+    {
+        using var model = TinyRun.Model();
+        foreach ((string name, TorchSharp.Modules.Parameter p) in model.named_parameters())
+        {
+            p.requires_grad = !name.StartsWith("conv.", StringComparison.Ordinal);
+        }
+
+        Dictionary<string, byte[]> before = TinyRun.State(model);
+        FineTuneResult result = Run(model, Config(1));
+        Dictionary<string, byte[]> after = TinyRun.State(model);
+        Assert.Equal(FreezeSource.Model, result.Freezing.Source);
+        Assert.Equal(
+            ["conv.0.weight", "conv.0.bias", "conv.1.weight", "conv.1.bias"],
+            result.Freezing.Parameters.Where(p => p.Frozen).Select(p => p.Name));
+        Assert.Equal(before["conv.0.weight"], after["conv.0.weight"]);
+        Assert.NotEqual(before["fc.1.weight"], after["fc.1.weight"]);
+    }
+
+    [Fact]
+    public void Freeze_patterns_replace_the_callers_flags_and_the_report_says_so()
+    {
+        using var model = TinyRun.Model();
+        foreach ((string _, TorchSharp.Modules.Parameter p) in model.named_parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        FineTuneResult result = Run(model, Config(1) with { Freeze = ["fc.1.*"] });
+        Assert.Equal(FreezeSource.Patterns, result.Freezing.Source);
+        Assert.Equal(["fc.1.weight", "fc.1.bias"], result.Freezing.Parameters.Where(p => p.Frozen).Select(p => p.Name));
+    }
+
+    [Fact]
     public void A_run_trains_at_its_configured_threads_and_restores_the_callers_count()
     {
         using var model = TinyRun.Model();
