@@ -99,74 +99,28 @@ internal static class RunCommand
         string configPath, string output, string[] overrides, bool resume, bool force, bool quiet, bool json, CancellationToken stop)
     {
         RunConfig config = RunConfigReader.Load(configPath, overrides);
-        using ILoggerFactory logging = LoggerFactory.Create(builder =>
+        IAnsiConsole? bars = null;
+        if (!quiet && !json && !Console.IsErrorRedirected)
         {
-            builder.SetMinimumLevel(quiet ? LogLevel.Warning : LogLevel.Information);
-            if (json)
+            IAnsiConsole stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            bars = stderr.Profile.Capabilities.Interactive ? stderr : null;
+        }
+
+        FineTuneRunResult result;
+        using (ILoggerFactory logging = ConsoleLog.Create(quiet ? LogLevel.Warning : LogLevel.Information, json, bars))
+        {
+            FineTuneOptions options = new()
             {
-                builder.AddJsonConsole(o => o.IncludeScopes = false);
-            }
-            else
-            {
-                builder.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss ";
-                });
-            }
-        });
-        ILogger log = logging.CreateLogger("transfer.run");
-        bool bars = !quiet && !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        FineTuneOptions options = new() { OutDir = output, Resume = resume, Force = force, Logger = log, Cancellation = stop };
-        FineTuneRunResult result = bars
-            ? WithProgressBars(options, o => FineTuneRun.Execute(config, o))
-            : FineTuneRun.Execute(config, options);
-        log.LogInformation(
-            "Done: {Epochs} epochs, best val_acc {Best:F4} (epoch {BestEpoch}); outputs in {Out}",
-            result.Training.History.Count,
-            result.Training.History.Count == 0 ? 0 : result.Training.History.Max(m => m.ValAcc),
-            result.Training.BestEpoch,
-            Path.GetFullPath(output));
+                OutDir = output, Resume = resume, Force = force, Logger = logging.CreateLogger("transfer.run"), Cancellation = stop,
+            };
+            result = bars is null
+                ? FineTuneRun.Execute(config, options)
+                : RunProgressBars.Run(bars, options, o => FineTuneRun.Execute(config, o));
+        }
+
+        // Results go to stdout, after every log line has been flushed to stderr.
+        Console.Out.WriteLine(RunSummary.BestLine(result.Training, config.FineTune.Checkpoint.KeepBest));
+        Console.Out.WriteLine($"outputs: {Path.GetFullPath(output)}");
         return CommandErrors.Ok;
-    }
-
-    /// <summary>Runs with one Spectre progress bar per epoch, fed by the run's synchronous progress reports.</summary>
-    private static FineTuneRunResult WithProgressBars(FineTuneOptions options, Func<FineTuneOptions, FineTuneRunResult> run)
-    {
-        FineTuneRunResult? result = null;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask? bar = null;
-                int barEpoch = 0;
-                result = run(options with
-                {
-                    Progress = new Synchronous(p =>
-                    {
-                        if (p.Completed is { } m)
-                        {
-                            bar?.Description($"epoch {m.Epoch}/{p.Epochs} val_acc {m.ValAcc:F4}");
-                            bar?.StopTask();
-                            return;
-                        }
-
-                        if (bar is null || barEpoch != p.Epoch)
-                        {
-                            bar = context.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.Batches);
-                            barEpoch = p.Epoch;
-                        }
-
-                        bar.Value = p.Batch;
-                    }),
-                });
-            });
-        return result!;
-    }
-
-    private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
     }
 }

@@ -43,7 +43,14 @@ public sealed record FineTuneOptions
 /// <param name="Batch">Training batches done in this epoch.</param>
 /// <param name="Batches">Training batches per epoch.</param>
 /// <param name="Completed">The epoch's metrics when it has just finished; otherwise null.</param>
-public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batches, EpochMetrics? Completed);
+public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batches, EpochMetrics? Completed)
+{
+    /// <summary>Training examples done in this epoch (after a batch).</summary>
+    public long Examples { get; init; }
+
+    /// <summary>The epoch's mean training loss so far (after a batch); null at an epoch's end.</summary>
+    public double? TrainLoss { get; init; }
+}
 
 /// <summary>What a fine-tuning run did.</summary>
 /// <param name="History">One row per epoch, resumed epochs included (as in metrics.csv).</param>

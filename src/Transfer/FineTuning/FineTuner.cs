@@ -128,7 +128,8 @@ public static class FineTuner
             EpochPosition reached = EpochRunner.Train(
                 model, groups.Optimizer, train, config.BatchSize, seed, epoch, resumed?.Position ?? EpochPosition.Start,
                 trainable.EnterTraining,
-                (b, n) => options.Progress?.Report(new FineTuneProgress(e, config.Epochs, b, n, null)),
+                options.Progress is null ? null : b => options.Progress.Report(
+                    new FineTuneProgress(e, config.Epochs, b.Batch, b.Batches, null) { Examples = b.Examples, TrainLoss = b.Loss }),
                 options.Cancellation);
             if (reached.Examples < train.Count)
             {

@@ -38,7 +38,9 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        EpochPosition reached = TrainEpochFrom(model, optimizer, data, batchSize, shuffle, progress, enterTrainMode, EpochPosition.Start, cancellation);
+        EpochPosition reached = TrainEpochFrom(
+            model, optimizer, data, batchSize, shuffle, progress is null ? null : (done, total, _) => progress(done, total), enterTrainMode,
+            EpochPosition.Start, cancellation);
         if (reached.Examples < data.Count)
         {
             throw new OperationCanceledException(cancellation);
@@ -51,7 +53,8 @@ public static class TrainingLoop
     /// Trains the rest of an epoch from <paramref name="start"/> (the examples already trained, in the order
     /// <paramref name="shuffle"/> draws, and their running sums), and returns where it stopped: at the end of the
     /// epoch, or after the batch during which <paramref name="cancellation"/> was requested. Continuing from a
-    /// returned position gives bitwise the same epoch as never stopping.
+    /// returned position gives bitwise the same epoch as never stopping. <paramref name="progress"/> hears
+    /// (examples done, examples total, a function reading the running loss sum: a device sync, so only on demand).
     /// </summary>
     internal static EpochPosition TrainEpochFrom(
         nn.Module<Tensor, Tensor> model,
@@ -59,7 +62,7 @@ public static class TrainingLoop
         LabeledTensors data,
         int batchSize,
         Generator? shuffle,
-        Action<long, long>? progress,
+        Action<long, long, Func<double>>? progress,
         Action<nn.Module>? enterTrainMode,
         EpochPosition start,
         CancellationToken cancellation)
@@ -105,7 +108,7 @@ public static class TrainingLoop
                 correct.add_(logits.argmax(1).eq(labels).sum());
             }
 
-            progress?.Invoke(done + size, total);
+            progress?.Invoke(done + size, total, () => lossSum.item<double>());
         }
 
         return new EpochPosition(Math.Min(done, total), lossSum.item<double>(), correct.item<long>());

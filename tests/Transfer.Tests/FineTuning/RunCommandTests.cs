@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Transfer.Tests.Cli;
 
@@ -95,6 +96,31 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(
             File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]),
             File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]));
+    }
+
+    [Fact]
+    public void Redirected_output_has_results_on_stdout_logs_on_stderr_and_no_escape_codes_and_quiet_logs_nothing()
+    {
+        string out1 = Path.Combine(_out, "loud");
+        var loud = CliProcess.Run("run", Config, "--out", out1, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]");
+        Assert.True(loud.Code == 0, loud.Err);
+        (int epoch, string valLoss, string valAcc) = File.ReadAllLines(Path.Combine(out1, "metrics.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Select(f => (Epoch: int.Parse(f[0], CultureInfo.InvariantCulture), Loss: double.Parse(f[3], CultureInfo.InvariantCulture), Acc: double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .OrderBy(m => m.Loss).ThenBy(m => m.Epoch)
+            .Select(m => (m.Epoch, m.Loss.ToString("F4", CultureInfo.InvariantCulture), m.Acc.ToString("F4", CultureInfo.InvariantCulture)))
+            .First();
+        Assert.Equal(
+            $"best: epoch {epoch} of 2 by val_loss {valLoss} (lowest; val_loss {valLoss}, val_acc {valAcc})\noutputs: {out1}\n",
+            loud.Out);
+        Assert.Contains("info: transfer.run[0] Training on cpu with 1 intra-op thread(s)", loud.Err);
+        Assert.DoesNotContain('\u001b', loud.Out + loud.Err);
+
+        string out2 = Path.Combine(_out, "quiet");
+        var quiet = CliProcess.Run("run", Config, "--out", out2, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]", "--quiet");
+        Assert.True(quiet.Code == 0, quiet.Err);
+        Assert.Equal(string.Empty, quiet.Err);
+        Assert.Equal(loud.Out.Replace(out1, out2, StringComparison.Ordinal), quiet.Out);
     }
 
     [Fact]
