@@ -120,6 +120,11 @@ internal static class RunCommand
 
         // Results go to stdout, after every log line has been flushed to stderr.
         Console.Out.WriteLine(RunSummary.BestLine(result.Training, config.FineTune.Checkpoint.KeepBest));
+        if (RunSummary.TestLine(result.Test) is { } test)
+        {
+            Console.Out.WriteLine(test);
+        }
+
         Console.Out.WriteLine($"outputs: {Path.GetFullPath(output)}");
         return CommandErrors.Ok;
     }

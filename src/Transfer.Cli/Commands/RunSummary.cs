@@ -7,6 +7,14 @@ namespace Transfer.Cli.Commands;
 /// <summary>The result lines <c>transfer run</c> prints on stdout.</summary>
 internal static class RunSummary
 {
+    /// <summary>The held-out test result, measured once with the best weights; null without a test set.</summary>
+    public static string? TestLine(TestEvaluation? test) =>
+        test is null
+            ? null
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"test: accuracy {test.Accuracy:F4}, loss {test.Loss:F4} on {test.Examples} test examples (best.safetensors, epoch {test.Epoch})");
+
     /// <summary>
     /// Which epoch <c>best.safetensors</c> holds, by the metric that chose it (<c>checkpoint.keep_best</c>),
     /// with that metric's value at that epoch.

@@ -44,12 +44,8 @@ public static class FineTuneRun
             throw new RuleConfigException($"target.model: '{config.Target.Model}' is not a tensor-to-tensor classifier");
         }
 
-        (LabeledTensors train, LabeledTensors validation) = LoadData(config.Data, options.Logger);
-        using (train)
-        using (validation)
-        {
-            return Run(config, rules, model, train, validation, options);
-        }
+        using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
+        return Run(config, rules, model, data, options);
     }
 
     /// <summary>
@@ -62,19 +58,21 @@ public static class FineTuneRun
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        return Run(config, ReadRules(config), model, train, validation, options);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        DataSets sets = new(
+            $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
+        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options);
     }
 
-    private static FineTuneRunResult Run(
-        RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation,
-        FineTuneOptions options)
+    private static FineTuneRunResult Run(RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options)
     {
         using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         CheckResume(config, options);
         Directory.CreateDirectory(options.OutDir);
         AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
         ILogger log = options.Logger;
-        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads);
+        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads, data.Sets);
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
@@ -98,9 +96,42 @@ public static class FineTuneRun
         }
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
-        FineTuneResult training = FineTuner.Train(model, train, validation, config.FineTune, config.Seed, options);
-        WriteReports(options.OutDir, plan, training.Freezing, new RunFacts(training.Device, training.Threads));
-        return new FineTuneRunResult(plan, training);
+        FineTuneResult training = FineTuner.Train(model, data.Train, data.Validation, config.FineTune, config.Seed, options);
+        TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options) : null;
+        RunOutcome outcome = new(
+            config.FineTune.Checkpoint.KeepBest,
+            training.History.FirstOrDefault(m => m.Epoch == training.BestEpoch),
+            training.History.Count == 0 ? null : training.History[^1],
+            test);
+        WriteReports(options.OutDir, plan, training.Freezing, facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome });
+        return new FineTuneRunResult(plan, training) { Test = test };
+    }
+
+    /// <summary>Evaluates the best epoch's weights (best.safetensors) once on the held-out test set.</summary>
+    private static TestEvaluation? Test(nn.Module<Tensor, Tensor> model, LabeledTensors test, FineTuneResult training, FineTuneOptions options)
+    {
+        string best = Path.Combine(options.OutDir, "best.safetensors");
+        if (training.BestEpoch == 0 || !File.Exists(best))
+        {
+            return null;
+        }
+
+        Dictionary<string, Tensor> state = model.state_dict();
+        using (Checkpoint weights = CheckpointReader.Open(best))
+        using (no_grad())
+        {
+            foreach (CheckpointTensor tensor in weights.Tensors)
+            {
+                using Tensor value = tensor.Load();
+                state[tensor.Spec.Name].copy_(value);
+            }
+        }
+
+        (double loss, double accuracy, long examples) = TrainingLoop.Evaluate(model, test, options.EvaluationBatchSize);
+        options.Logger.LogInformation(
+            "Test set: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples, with best.safetensors (epoch {Epoch}, chosen on the validation set)",
+            accuracy, loss, examples, training.BestEpoch);
+        return new TestEvaluation(loss, accuracy, examples, training.BestEpoch);
     }
 
     /// <summary>
@@ -143,30 +174,16 @@ public static class FineTuneRun
 
     private static RuleSet ReadRules(RunConfig config) =>
         config.Rules is null ? RuleSet.Default : RuleSetYaml.FromNode(config.Rules, config.FileName);
-
-    private static (LabeledTensors Train, LabeledTensors Validation) LoadData(DataConfig data, ILogger log)
-    {
-        if (data.Kind == DataKind.ImageFolder)
-        {
-            string path = data.Path ?? throw new RuleConfigException("data.path: an imagefolder needs a folder, not auto");
-            (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
-            log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
-            return (train, val);
-        }
-
-        using FashionMnistData idx = FashionMnist.Locate(data.Path);
-        log.LogInformation("Data: {Description}", idx.Description);
-        return (Take(idx.Train, data.TrainLimit), Take(idx.Test, data.ValLimit));
-    }
-
-    private static LabeledTensors Take(LabeledTensors all, int? limit)
-    {
-        long n = Math.Min(limit ?? long.MaxValue, all.Count);
-        return new LabeledTensors(all.Images.narrow(0, 0, n).clone(), all.Labels.narrow(0, 0, n).clone(), all.ClassCount);
-    }
 }
 
 /// <summary>What a run did: the transfer plan and the training.</summary>
 /// <param name="Plan">The transfer plan (as in report.json).</param>
 /// <param name="Training">The fine-tuning result.</param>
-public sealed record FineTuneRunResult(TransferPlan Plan, FineTuneResult Training);
+public sealed record FineTuneRunResult(TransferPlan Plan, FineTuneResult Training)
+{
+    /// <summary>
+    /// The held-out test set's result with the best weights, for idx data with a validation split; null when
+    /// there is no test set apart from the validation set.
+    /// </summary>
+    public TestEvaluation? Test { get; init; }
+}

@@ -96,6 +96,11 @@ internal static class ResolvedConfig
             { "kind", Text(c.Data.Kind == DataKind.ImageFolder ? "imagefolder" : "idx") },
             { "path", Text(c.Data.Path ?? "auto") },
         };
+        if (c.Data.Kind == DataKind.Idx)
+        {
+            data.Add("val_split", Number(c.Data.ValSplit));
+        }
+
         if (c.Data.TrainLimit is { } train)
         {
             data.Add("train_limit", Number(train));

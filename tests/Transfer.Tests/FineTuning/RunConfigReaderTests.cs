@@ -42,7 +42,7 @@ public sealed class RunConfigReaderTests
         Assert.Equal("LeNet6", c.Target.Model);
         Assert.Equal("10", c.Target.Options["classes"]);
         Assert.NotNull(c.Rules);
-        Assert.Equal(new DataConfig(DataKind.Idx, null, null, null), c.Data);
+        Assert.Equal(new DataConfig(DataKind.Idx, null, null, null) { ValSplit = 0.1 }, c.Data);
         FineTuneConfig f = c.FineTune;
         Assert.Equal(("cpu", 5, 64), (f.Device, f.Epochs, f.BatchSize));
         Assert.Equal(new OptimizerConfig(OptimizerType.Adam, 1e-3, 0, 0, false), f.Optimizer);
