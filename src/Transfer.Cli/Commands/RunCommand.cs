@@ -111,7 +111,11 @@ internal static class RunCommand
         {
             FineTuneOptions options = new()
             {
-                OutDir = output, Resume = resume, Force = force, Logger = logging.CreateLogger("transfer.run"), Cancellation = stop,
+                OutDir = output,
+                Resume = resume,
+                Force = force,
+                Logger = logging.CreateLogger("transfer.run"),
+                Cancellation = stop,
             };
             result = bars is null
                 ? FineTuneRun.Execute(config, options)
