@@ -6,7 +6,8 @@ namespace Transfer.Tests.FineTuning;
 
 /// <summary>
 /// The CLI end to end, as a child process (the test output folder holds Transfer.Cli.dll): a run killed
-/// with SIGKILL mid-training and resumed ends bitwise equal to an uninterrupted one.
+/// with SIGKILL, or stopped with SIGINT mid-epoch, and resumed ends bitwise equal to an uninterrupted one;
+/// SIGTERM stops cleanly too; results go to stdout and logs to stderr.
 /// </summary>
 public sealed class RunCommandTests : IDisposable
 {
@@ -14,6 +15,13 @@ public sealed class RunCommandTests : IDisposable
     private readonly string _out = TinyRun.TempDir();
 
     public void Dispose() => Directory.Delete(_out, true);
+
+    /// <summary>Whether a committed checkpoint exists (epochs can take milliseconds, and each replaces the last).</summary>
+    private static bool AnyCheckpoint(string outDir)
+    {
+        string folder = Path.Combine(outDir, "checkpoints");
+        return Directory.Exists(folder) && Directory.EnumerateDirectories(folder, "epoch-*").Any();
+    }
 
     [Fact]
     public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
@@ -25,9 +33,9 @@ public sealed class RunCommandTests : IDisposable
         string killed = Path.Combine(_out, "killed");
         using (Process p = CliProcess.Start("run", Config, "--out", killed, "--set", "finetune.epochs=12"))
         {
-            string checkpoint = Path.Combine(killed, "checkpoints", "epoch-0001");
+            // Epochs take milliseconds and each checkpoint replaces the last: wait for any of them.
             Stopwatch waited = Stopwatch.StartNew();
-            while (!Directory.Exists(checkpoint) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+            while (!AnyCheckpoint(killed) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
             {
                 Thread.Sleep(5);
             }
@@ -48,7 +56,7 @@ public sealed class RunCommandTests : IDisposable
     public async Task A_run_stopped_with_sigint_mid_epoch_says_how_to_resume_and_the_resume_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         string fashion = Path.Combine(RepoPaths.Root, "configs", "lenet5-to-lenet6.yaml");
-        string[] sets = ["--set", "data.path=../examples/LeNet5to6/data", "--set", "finetune.epochs=3", "--set", "finetune.batch_size=8"];
+        string[] sets = ["--set", "data.path=../examples/LeNet5to6/data", "--set", "finetune.epochs=4", "--set", "finetune.batch_size=8"];
         string whole = Path.Combine(_out, "whole");
         var first = CliProcess.Run(["run", fashion, "--out", whole, .. sets]);
         Assert.True(first.Code == 0, first.Err);
@@ -60,9 +68,8 @@ public sealed class RunCommandTests : IDisposable
         {
             Task<string> err = p.StandardError.ReadToEndAsync();
             Task<string> output = p.StandardOutput.ReadToEndAsync();
-            string checkpoint = Path.Combine(stopped, "checkpoints", "epoch-0001");
             Stopwatch waited = Stopwatch.StartNew();
-            while (!Directory.Exists(checkpoint) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+            while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
             {
                 await Task.Delay(5);
             }
@@ -86,7 +93,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
         string[] checkpoints = Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!).ToArray();
         Assert.Single(checkpoints);
-        Assert.Matches("^epoch-000[23]-at-[0-9]+$", checkpoints[0]);
+        Assert.Matches("^epoch-000[2-4]-at-[0-9]+$", checkpoints[0]);
         Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
 
         string[] resume = expected[(expected.IndexOf("transfer run ", StringComparison.Ordinal) + "transfer ".Length)..].Split(' ');
@@ -96,6 +103,34 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(
             File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]),
             File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]));
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_after_a_batch_with_a_checkpoint_and_exit_code_143()
+    {
+        string stopped = Path.Combine(_out, "term");
+        using Process p = CliProcess.Start("run", Config, "--out", stopped, "--set", "finetune.epochs=500", "--set", "finetune.unfreeze=[]");
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        Task<string> output = p.StandardOutput.ReadToEndAsync();
+        Stopwatch waited = Stopwatch.StartNew();
+        string checkpoints = Path.Combine(stopped, "checkpoints");
+        while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.False(p.HasExited, "the run ended before it could be stopped");
+        using (Process kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGTERM");
+        string[] lines = (await err).TrimEnd('\n').Split('\n');
+        Assert.Equal(string.Empty, await output);
+        Assert.Equal(143, p.ExitCode);
+        Assert.StartsWith("SIGTERM: stopped after a batch and saved a checkpoint; resume with: transfer run ", lines[^1]);
+        Assert.Matches("^epoch-[0-9]{4}-at-[0-9]+$", Path.GetFileName(Assert.Single(Directory.GetDirectories(checkpoints))));
     }
 
     [Fact]
