@@ -28,7 +28,7 @@ double hand = 0, tuner = 0, python = 0;
 for (int rep = 0; rep < 3; rep++)
 {
     hand = Math.Max(hand, HandLoop(data, batches));
-    tuner = Math.Max(tuner, FineTunerLoop(data, val, batches));
+    tuner = Math.Max(tuner, FineTunerLoop(data, val, batches, threads));
     python = Math.Max(python, PyTorch(batches, threads));
 }
 
@@ -79,7 +79,7 @@ static double HandLoop(LabeledTensors data, int batches)
     return batches * BatchSize / clock.Elapsed.TotalSeconds;
 }
 
-static double FineTunerLoop(LabeledTensors data, LabeledTensors val, int batches)
+static double FineTunerLoop(LabeledTensors data, LabeledTensors val, int batches, int threads)
 {
     using var model = LeNet6();
     string dir = Directory.CreateTempSubdirectory("training-bench").FullName;
@@ -87,7 +87,7 @@ static double FineTunerLoop(LabeledTensors data, LabeledTensors val, int batches
     try
     {
         FineTuner.Train(model, data, val,
-            new FineTuneConfig { Device = "cpu", Epochs = 1, BatchSize = BatchSize, Optimizer = new OptimizerConfig(OptimizerType.Adam, 1e-3) },
+            new FineTuneConfig { Device = "cpu", Threads = threads, Epochs = 1, BatchSize = BatchSize, Optimizer = new OptimizerConfig(OptimizerType.Adam, 1e-3) },
             0,
             new FineTuneOptions
             {

@@ -30,8 +30,10 @@ public static class LeNet5to6Example
         logger ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         long started = Environment.TickCount64;
-        torch.set_num_threads(options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / 2));
-        torch.manual_seed((long)options.Seed);
+        // Threads and initial weights are scoped to this run: the caller's thread count is restored on return,
+        // and every random draw comes from a generator seeded here, never from torch's process-wide one.
+        using IntraOpThreads threads = IntraOpThreads.Use(options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / 2));
+        using torch.Generator init = new(options.Seed + 2);
         torch.Device device = Transfer.DeviceChoice.Resolve("auto");
         using FashionMnistData data = FashionMnist.Locate(options.DataDir);
         output.WriteLine($"data: {data.Description}");
@@ -39,6 +41,7 @@ public static class LeNet5to6Example
 
         // 1. Train LeNet5.
         using LeNet5 five = new();
+        SeededInit.Apply(five, init);
         five.to(device);
         double fiveAccuracy;
         using (torch.optim.Optimizer adam = torch.optim.Adam(five.parameters(), options.LearningRate))
@@ -61,6 +64,7 @@ public static class LeNet5to6Example
 
         // 3. Plan LeNet5 -> LeNet6 by exact name and shape, and show the plan.
         using LeNet6 six = new();
+        SeededInit.Apply(six, init);
         six.to(device);
         TransferPlan plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(six), RuleSet.Default, saved, "LeNet6");
         output.Write(PlanTableReport.Render(plan));

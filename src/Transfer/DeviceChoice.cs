@@ -24,4 +24,10 @@ public static class DeviceChoice
 
         return torch.device(name);
     }
+
+    /// <summary>A device as reports write it: <c>cpu</c>, <c>cuda</c>, <c>cuda:1</c>.</summary>
+    internal static string Name(torch.Device device) =>
+        device.index >= 0
+            ? $"{device.type.ToString().ToLowerInvariant()}:{device.index}"
+            : device.type.ToString().ToLowerInvariant();
 }

@@ -5,29 +5,41 @@ using Transfer.IO;
 namespace Transfer.FineTuning;
 
 /// <summary>
-/// Draws <c>curves.png</c>: train and validation loss (left axis) and accuracy (right axis) by epoch.
-/// A chart is a convenience, so a host where SkiaSharp's native library cannot load gets a warning in the
-/// log, not a failed run.
+/// <c>curves.png</c>: training and validation loss (top panel) and accuracy (bottom panel) by epoch, two
+/// stacked plots sharing one epoch axis, each epoch a marked point so a one-epoch run still shows its values.
+/// Rendered by ScottPlot without any UI.
 /// </summary>
 internal static class CurvesPlot
 {
-    public static byte[] Render(IReadOnlyList<EpochMetrics> history)
+    /// <summary>The PNG bytes for <paramref name="history"/> (at least one epoch).</summary>
+    public static byte[] Render(IReadOnlyList<EpochMetrics> history) =>
+        Figure(history).Render(Width, Height).GetImageBytes(ImageFormat.Png);
+
+    /// <summary>The image's width in pixels.</summary>
+    public const int Width = 900;
+
+    /// <summary>The image's height in pixels.</summary>
+    public const int Height = 700;
+
+    /// <summary>The figure: loss above accuracy, sharing the epoch axis.</summary>
+    internal static Multiplot Figure(IReadOnlyList<EpochMetrics> history)
     {
         double[] epochs = history.Select(m => (double)m.Epoch).ToArray();
-        Plot plot = new();
-        plot.Title("Fine-tuning curves");
-        plot.Axes.Bottom.Label.Text = "epoch";
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Axes.Left.Label.Text = "loss";
-        plot.Axes.Right.Label.Text = "accuracy";
-        Add(plot, epochs, history.Select(m => m.TrainLoss), "train_loss", Colors.Blue, right: false);
-        Add(plot, epochs, history.Select(m => m.ValLoss), "val_loss", Colors.Orange, right: false);
-        Add(plot, epochs, history.Select(m => m.TrainAcc), "train_acc", Colors.Green, right: true);
-        Add(plot, epochs, history.Select(m => m.ValAcc), "val_acc", Colors.Red, right: true);
-        plot.ShowLegend(Alignment.MiddleRight);
-        return plot.GetImageBytes(900, 500, ImageFormat.Png);
+        Multiplot figure = new();
+        figure.AddPlots(2);
+        figure.Layout = new ScottPlot.MultiplotLayouts.Rows();
+        Plot loss = figure.GetPlot(0);
+        Plot accuracy = figure.GetPlot(1);
+        // Loss usually falls and accuracy rises, so their legends sit in the corners the curves leave empty.
+        Panel(loss, "loss", epochs, history.Select(m => m.TrainLoss), history.Select(m => m.ValLoss), "train_loss", "val_loss", Alignment.UpperRight);
+        Panel(accuracy, "accuracy", epochs, history.Select(m => m.TrainAcc), history.Select(m => m.ValAcc), "train_acc", "val_acc", Alignment.LowerRight);
+        loss.Axes.Bottom.Label.Text = string.Empty;
+        accuracy.Axes.Bottom.Label.Text = "epoch";
+        figure.SharedAxes.ShareX([loss, accuracy]);
+        return figure;
     }
 
+    /// <summary>Writes <c>curves.png</c>; a plotting library that cannot load is a warning, not a failed run.</summary>
     public static void TryWrite(string path, IReadOnlyList<EpochMetrics> history, ILogger log)
     {
         if (history.Count == 0)
@@ -45,13 +57,36 @@ internal static class CurvesPlot
         }
     }
 
-    private static void Add(Plot plot, double[] xs, IEnumerable<double> ys, string label, Color color, bool right)
+    private static void Panel(
+        Plot plot, string title, double[] epochs, IEnumerable<double> train, IEnumerable<double> validation, string trainLabel,
+        string validationLabel, Alignment legend)
     {
-        ScottPlot.Plottables.Scatter scatter = plot.Add.Scatter(xs, ys.ToArray(), color);
-        scatter.LegendText = label;
-        if (right)
+        // The same fixed frame in both panels lines their epoch axes up exactly.
+        plot.Layout.Fixed(new PixelPadding(80, 20, 45, 15));
+        plot.Axes.Left.Label.Text = title;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        Series(plot, epochs, train.ToArray(), trainLabel, Colors.Blue);
+        Series(plot, epochs, validation.ToArray(), validationLabel, Colors.OrangeRed);
+        plot.ShowLegend(legend);
+        plot.Axes.Margins(horizontal: 0, vertical: 0.12);
+        plot.Axes.AutoScale();
+
+        // Half an epoch of room on each side, so the first and last points (and a lone one) sit inside the frame.
+        plot.Axes.SetLimitsX(epochs.Min() - 0.5, epochs.Max() + 0.5);
+        AxisLimits limits = plot.Axes.GetLimits();
+        if (limits.Top - limits.Bottom < 1e-9)
         {
-            scatter.Axes.YAxis = plot.Axes.Right;
+            double pad = Math.Max(Math.Abs(limits.Top) * 0.1, 0.05);
+            plot.Axes.SetLimitsY(limits.Bottom - pad, limits.Top + pad);
         }
+    }
+
+    private static void Series(Plot plot, double[] xs, double[] ys, string label, Color color)
+    {
+        ScottPlot.Plottables.Scatter scatter = plot.Add.Scatter(xs, ys, color);
+        scatter.LegendText = label;
+        scatter.MarkerShape = MarkerShape.FilledCircle;
+        scatter.MarkerSize = 8;
+        scatter.LineWidth = 2;
     }
 }

@@ -13,22 +13,30 @@ namespace Transfer.FineTuning;
 internal static class EpochRunner
 {
     /// <summary>
-    /// Trains one epoch in the order drawn for (<paramref name="seed"/>, <paramref name="epoch"/>), after
-    /// <paramref name="enterTraining"/> has set the layers' modes; <paramref name="onBatch"/> hears (batches
-    /// done, batches in the epoch).
+    /// Trains one epoch, or its rest from <paramref name="from"/>, in the order drawn for
+    /// (<paramref name="seed"/>, <paramref name="epoch"/>), after <paramref name="enterTraining"/> has set the
+    /// layers' modes; <paramref name="onBatch"/> hears each finished batch. Returns where the
+    /// epoch stopped: its end, or the batch after which <paramref name="cancellation"/> was seen.
     /// </summary>
-    public static EpochStats Train(
+    public static EpochPosition Train(
         nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, LabeledTensors data, int batchSize, long seed,
-        int epoch, Action enterTraining, Action<int, int>? onBatch, CancellationToken cancellation)
+        int epoch, EpochPosition from, Action enterTraining, Action<BatchDone>? onBatch, CancellationToken cancellation)
     {
-        int batches = (int)((data.Count + batchSize - 1) / batchSize);
+        int batches = Batches(data.Count, batchSize);
         using Generator generator = new(ShuffleSeed(seed, epoch));
-        return TrainingLoop.TrainEpoch(
+        return TrainingLoop.TrainEpochFrom(
             model, optimizer, data, batchSize, generator,
-            onBatch is null ? null : (done, _) => onBatch((int)((done + batchSize - 1) / batchSize), batches),
+            onBatch is null ? null : (done, _, lossSum) => onBatch(new BatchDone(Batches(done, batchSize), batches, done, lossSum() / done)),
             _ => enterTraining(),
+            from,
             cancellation);
     }
+
+    /// <summary>A training batch just finished: where the epoch is, and its running mean loss.</summary>
+    public readonly record struct BatchDone(int Batch, int Batches, long Examples, double Loss);
+
+    /// <summary>Batches needed for <paramref name="examples"/> examples (the last may be smaller).</summary>
+    public static int Batches(long examples, int batchSize) => (int)((examples + batchSize - 1) / batchSize);
 
     /// <summary>A well-mixed 64-bit seed from (seed, epoch) (SplitMix64 finaliser).</summary>
     public static ulong ShuffleSeed(long seed, int epoch)

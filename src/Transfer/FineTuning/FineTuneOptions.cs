@@ -12,6 +12,12 @@ public sealed record FineTuneOptions
     /// <summary>Continue from the newest complete checkpoint in <c>OutDir/checkpoints</c>, if there is one.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// With <see cref="Resume"/>: continue even when the config differs from the <c>config.yaml</c> the run
+    /// was started with (by default such a resume is refused, listing the differing keys).
+    /// </summary>
+    public bool Force { get; init; }
+
     /// <summary>Receives the start-of-run summary and one line per epoch.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
@@ -21,7 +27,10 @@ public sealed record FineTuneOptions
     /// </summary>
     public IProgress<FineTuneProgress>? Progress { get; init; }
 
-    /// <summary>Stops the run between batches; the last committed checkpoint stays resumable.</summary>
+    /// <summary>
+    /// Stops the run after the batch in progress: a checkpoint of that point is committed and
+    /// <see cref="TrainingInterruptedException"/> is thrown; <see cref="Resume"/> continues from it.
+    /// </summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Examples per forward pass when evaluating (memory, not results, depends on it).</summary>
@@ -34,7 +43,14 @@ public sealed record FineTuneOptions
 /// <param name="Batch">Training batches done in this epoch.</param>
 /// <param name="Batches">Training batches per epoch.</param>
 /// <param name="Completed">The epoch's metrics when it has just finished; otherwise null.</param>
-public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batches, EpochMetrics? Completed);
+public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batches, EpochMetrics? Completed)
+{
+    /// <summary>Training examples done in this epoch (after a batch).</summary>
+    public long Examples { get; init; }
+
+    /// <summary>The epoch's mean training loss so far (after a batch); null at an epoch's end.</summary>
+    public double? TrainLoss { get; init; }
+}
 
 /// <summary>What a fine-tuning run did.</summary>
 /// <param name="History">One row per epoch, resumed epochs included (as in metrics.csv).</param>
@@ -45,4 +61,11 @@ public sealed record FineTuneProgress(int Epoch, int Epochs, int Batch, int Batc
 /// <param name="Freezing">Every parameter, frozen or trainable, as the first epoch of this session trained.</param>
 public sealed record FineTuneResult(
     IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, int ResumedFrom, IReadOnlyList<OptimizerGroup> Groups,
-    Transfer.Freezing.FreezeReport Freezing);
+    Transfer.Freezing.FreezeReport Freezing)
+{
+    /// <summary>The device the run trained on (<c>cpu</c>, <c>cuda</c>…).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>torch's intra-op thread count while the run trained.</summary>
+    public int Threads { get; init; } = 1;
+}

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.FineTuning.Images;
 using Transfer.Formats;
@@ -12,6 +13,7 @@ using Transfer.Rules;
 using Transfer.Rules.Errors;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Yaml;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -35,20 +37,18 @@ public static class FineTuneRun
         using (model)
         {
             RunValidator.ThrowIfAny(problems);
-            (LabeledTensors train, LabeledTensors validation) = LoadData(config.Data, options.Logger);
-            using (train)
-            using (validation)
-            {
-                BatchCheck.Run(model!, config.Target.Model, train, validation);
-                return Run(config, ReadRules(config), model!, train, validation, options);
-            }
+            using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
+            BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation);
+            return Run(config, ReadRules(config), model!, data, options);
         }
     }
 
-    /// <summary>Creates the target model (seeded), adding to <paramref name="problems"/> what the config gets wrong about it.</summary>
+    /// <summary>
+    /// Creates the target model, initialised from a generator seeded by the config (never the global one),
+    /// adding to <paramref name="problems"/> what the config gets wrong about it.
+    /// </summary>
     private static nn.Module<Tensor, Tensor>? CreateModel(RunConfig config, List<RunProblem> problems)
     {
-        torch.manual_seed(config.Seed);
         nn.Module created;
         try
         {
@@ -58,6 +58,11 @@ public static class FineTuneRun
         {
             problems.Add(new RunProblem("target", e.Message));
             return null;
+        }
+
+        using (Generator init = new(unchecked((ulong)config.Seed)))
+        {
+            SeededInit.Apply(created, init);
         }
 
         if (created is not nn.Module<Tensor, Tensor> model)
@@ -75,7 +80,7 @@ public static class FineTuneRun
 
     /// <summary>
     /// Runs <paramref name="config"/> on the caller's model and data: the config's <c>target</c> and
-    /// <c>data</c> sections are not used. The model should be freshly initialised (seeded by the caller).
+    /// <c>data</c> sections are not used. The model should be freshly initialised (e.g. by <see cref="SeededInit"/> from a seeded generator).
     /// </summary>
     public static FineTuneRunResult Execute(
         RunConfig config, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation, FineTuneOptions options)
@@ -89,21 +94,27 @@ public static class FineTuneRun
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
         RunValidator.ThrowIfAny(problems);
         BatchCheck.Run(model, config.Target.Model, train, validation);
-        return Run(config, ReadRules(config), model, train, validation, options);
+        DataSets sets = new(
+            $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
+        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options);
     }
 
-    private static FineTuneRunResult Run(
-        RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, LabeledTensors train, LabeledTensors validation,
-        FineTuneOptions options)
+    private static FineTuneRunResult Run(RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options)
     {
+        using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         ILogger log = options.Logger;
+        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads, data.Sets);
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
             plan.EnsureValid(); // a plan that breaks its rules is refused before the out folder is touched
             Directory.CreateDirectory(options.OutDir);
-            WriteReports(options.OutDir, plan, Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn)));
+            AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
+            FreezeReport freezing = config.FineTune.Freeze.Count > 0
+                ? Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn))
+                : FreezeState.Of(model);
+            WriteReports(options.OutDir, plan, freezing, facts);
             PlanApplier.Apply(plan, model, source);
         }
 
@@ -117,43 +128,62 @@ public static class FineTuneRun
         }
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
-        FineTuneResult training = FineTuner.Train(model, train, validation, config.FineTune, config.Seed, options);
-        WriteReports(options.OutDir, plan, training.Freezing);
-        return new FineTuneRunResult(plan, training);
+        FineTuneResult training = FineTuner.Train(model, data.Train, data.Validation, config.FineTune, config.Seed, options);
+        TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options) : null;
+        RunOutcome outcome = new(
+            config.FineTune.Checkpoint.KeepBest,
+            training.History.FirstOrDefault(m => m.Epoch == training.BestEpoch),
+            training.History.Count == 0 ? null : training.History[^1],
+            test);
+        WriteReports(options.OutDir, plan, training.Freezing, facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome });
+        return new FineTuneRunResult(plan, training) { Test = test };
     }
 
-    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing)
+    /// <summary>Evaluates the best epoch's weights (best.safetensors) once on the held-out test set.</summary>
+    private static TestEvaluation? Test(nn.Module<Tensor, Tensor> model, LabeledTensors test, FineTuneResult training, FineTuneOptions options)
     {
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing));
+        string best = Path.Combine(options.OutDir, "best.safetensors");
+        if (training.BestEpoch == 0 || !File.Exists(best))
+        {
+            return null;
+        }
+
+        Dictionary<string, Tensor> state = model.state_dict();
+        using (Checkpoint weights = CheckpointReader.Open(best))
+        using (no_grad())
+        {
+            foreach (CheckpointTensor tensor in weights.Tensors)
+            {
+                using Tensor value = tensor.Load();
+                state[tensor.Spec.Name].copy_(value);
+            }
+        }
+
+        (double loss, double accuracy, long examples) = TrainingLoop.Evaluate(model, test, options.EvaluationBatchSize);
+        options.Logger.LogInformation(
+            "Test set: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples, with best.safetensors (epoch {Epoch}, chosen on the validation set)",
+            accuracy, loss, examples, training.BestEpoch);
+        return new TestEvaluation(loss, accuracy, examples, training.BestEpoch);
+    }
+
+    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
+    {
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing, facts));
     }
 
     private static RuleSet ReadRules(RunConfig config) =>
         config.Rules is null ? RuleSet.Default : RuleSetYaml.FromNode(config.Rules, config.FileName);
-
-    private static (LabeledTensors Train, LabeledTensors Validation) LoadData(DataConfig data, ILogger log)
-    {
-        if (data.Kind == DataKind.ImageFolder)
-        {
-            string path = data.Path!; // RunValidator.Data refuses an imagefolder without a path
-            (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
-            log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
-            return (train, val);
-        }
-
-        using FashionMnistData idx = FashionMnist.Locate(data.Path);
-        log.LogInformation("Data: {Description}", idx.Description);
-        return (Take(idx.Train, data.TrainLimit), Take(idx.Test, data.ValLimit));
-    }
-
-    private static LabeledTensors Take(LabeledTensors all, int? limit)
-    {
-        long n = Math.Min(limit ?? long.MaxValue, all.Count);
-        return new LabeledTensors(all.Images.narrow(0, 0, n).clone(), all.Labels.narrow(0, 0, n).clone(), all.ClassCount);
-    }
 }
 
 /// <summary>What a run did: the transfer plan and the training.</summary>
 /// <param name="Plan">The transfer plan (as in report.json).</param>
 /// <param name="Training">The fine-tuning result.</param>
-public sealed record FineTuneRunResult(TransferPlan Plan, FineTuneResult Training);
+public sealed record FineTuneRunResult(TransferPlan Plan, FineTuneResult Training)
+{
+    /// <summary>
+    /// The held-out test set's result with the best weights, for idx data with a validation split; null when
+    /// there is no test set apart from the validation set.
+    /// </summary>
+    public TestEvaluation? Test { get; init; }
+}

@@ -43,38 +43,54 @@ public static class FineTuner
         ]);
         BatchCheck.Run(model, model.GetType().Name, train, validation);
 
+        using IntraOpThreads threads = IntraOpThreads.Use(config.Threads);
         Device device = DeviceChoice.Resolve(config.Device);
         model.to(device);
         Directory.CreateDirectory(options.OutDir);
         ILogger log = options.Logger;
+        log.LogInformation("Training on {Device} with {Threads} intra-op thread(s)", DeviceChoice.Name(device), config.Threads);
         TrainableParameters trainable = new(model, config);
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
-        TrainingProgress progress = new() { Seed = seed, Threads = torch.get_num_threads() };
+        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads };
         OptimizerGroups groups;
         if (options.Resume && store.Latest() is { } latest)
         {
             start = latest.Epoch;
-            groups = OptimizerGroups.Create(config, trainable, start);
             TrainingProgress saved = CheckpointStore.ReadProgress(latest.Path);
             if (saved.Seed != seed)
             {
-                groups.Dispose();
                 throw new RuleConfigException(
                     $"--resume: the checkpoint in {latest.Path} was made with seed {saved.Seed}, not {seed}");
             }
 
-            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
-            if (progress.Threads > 0 && progress.Threads != torch.get_num_threads())
+            // The optimizer's groups are rebuilt as the interrupted run had them: those of the epochs completed,
+            // plus the unfreezes of the epoch it was inside, in the order an uninterrupted run adds them.
+            groups = OptimizerGroups.Create(config, trainable, start);
+            if (saved.InEpoch is not null)
             {
-                log.LogWarning(
-                    "Setting torch intra-op threads to {Threads} as when the checkpoint was made (was {Current}), so the resumed run stays bitwise reproducible",
-                    progress.Threads, torch.get_num_threads());
-                torch.set_num_threads(progress.Threads);
+                LogUnfrozen(log, start + 1, groups.AddUnfrozen(start + 1));
             }
 
-            log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
+            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
+            if (progress.Threads > 0 && progress.Threads != config.Threads)
+            {
+                log.LogWarning(
+                    "The checkpoint was made with {Saved} intra-op thread(s), this run uses {Threads}: the result will not be bitwise equal to an uninterrupted run",
+                    progress.Threads, config.Threads);
+                progress = progress with { Threads = config.Threads };
+            }
+
+            if (progress.InEpoch is { } partial)
+            {
+                log.LogInformation(
+                    "Resuming epoch {Epoch} after {Examples} of {Total} examples from {Checkpoint}", start + 1, partial.Examples, train.Count, latest.Path);
+            }
+            else
+            {
+                log.LogInformation("Resuming after epoch {Epoch} from {Checkpoint}", start, latest.Path);
+            }
         }
         else
         {
@@ -87,11 +103,10 @@ public static class FineTuner
         bool stop = progress.StoppedEarly;
         for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
         {
-            foreach (OptimizerGroup added in groups.AddUnfrozen(epoch))
+            PartialEpoch? resumed = epoch == start + 1 ? progress.InEpoch : null;
+            if (resumed is null)
             {
-                log.LogInformation(
-                    "Epoch {Epoch}: unfreezing {Count} tensors ({Label}) at lr {Lr}",
-                    epoch, added.ParameterNames.Count, added.Label, added.BaseLr);
+                LogUnfrozen(log, epoch, groups.AddUnfrozen(epoch));
             }
 
             FreezeReport freezing = trainable.ApplyGradients(epoch);
@@ -104,13 +119,28 @@ public static class FineTuner
             groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
             double lr = groups.FirstLearningRate;
             Stopwatch clock = Stopwatch.StartNew();
+            double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
-            (double trainLoss, double trainAcc, _) = EpochRunner.Train(
-                model, groups.Optimizer, train, config.BatchSize, seed, epoch, trainable.EnterTraining,
-                (b, n) => options.Progress?.Report(new FineTuneProgress(e, config.Epochs, b, n, null)),
+            EpochPosition reached = EpochRunner.Train(
+                model, groups.Optimizer, train, config.BatchSize, seed, epoch, resumed?.Position ?? EpochPosition.Start,
+                trainable.EnterTraining,
+                options.Progress is null ? null : b => options.Progress.Report(
+                    new FineTuneProgress(e, config.Epochs, b.Batch, b.Batches, null) { Examples = b.Examples, TrainLoss = b.Loss }),
                 options.Cancellation);
+            if (reached.Examples < train.Count)
+            {
+                PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
+                string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial });
+                int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
+                log.LogInformation(
+                    "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
+                    epoch, batch, EpochRunner.Batches(train.Count, config.BatchSize), saved);
+                throw new TrainingInterruptedException(saved, epoch, batch, options.Cancellation);
+            }
+
+            (double trainLoss, double trainAcc, _) = reached.Stats;
             (double valLoss, double valAcc, _) = TrainingLoop.Evaluate(model, validation, options.EvaluationBatchSize);
-            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
+            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, earlier + clock.Elapsed.TotalSeconds);
 
             progress = Advance(progress, metrics, config, out bool improved, out stop);
             if (improved)
@@ -135,7 +165,11 @@ public static class FineTuner
         CurvesPlot.TryWrite(Path.Combine(options.OutDir, "curves.png"), progress.History, log);
         return new FineTuneResult(
             progress.History, progress.BestEpoch, progress.StoppedEarly, start, groups.Groups.ToList(),
-            firstFreezing ?? trainable.ApplyGradients(config.Epochs));
+            firstFreezing ?? trainable.ApplyGradients(config.Epochs))
+        {
+            Device = DeviceChoice.Name(device),
+            Threads = config.Threads,
+        };
     }
 
     /// <summary>Adds an epoch's metrics to the progress, updating the best-model and early-stopping trackers.</summary>
@@ -172,6 +206,7 @@ public static class FineTuner
             StoppingBest = stoppingBest,
             EpochsWithoutImprovement = without,
             StoppedEarly = stop,
+            InEpoch = null,
         };
     }
 
@@ -180,11 +215,21 @@ public static class FineTuner
     private static bool Better(double value, double best, Metric metric) =>
         metric == Metric.ValLoss ? value < best : value > best;
 
+    private static void LogUnfrozen(ILogger log, int epoch, IReadOnlyList<OptimizerGroup> added)
+    {
+        foreach (OptimizerGroup group in added)
+        {
+            log.LogInformation(
+                "Epoch {Epoch}: unfreezing {Count} tensors ({Label}) at lr {Lr}",
+                epoch, group.ParameterNames.Count, group.Label, group.BaseLr);
+        }
+    }
+
     private static void LogFreezing(ILogger log, FreezeReport report)
     {
         log.LogInformation(
-            "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements)",
-            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements);
+            "Freezing: {Frozen} tensors frozen ({FrozenElements} elements), {Trainable} trainable ({TrainableElements} elements); {Source}",
+            report.FrozenCount, report.FrozenElements, report.TrainableCount, report.TrainableElements, RunReport.SourceText(report.Source));
         foreach (FrozenParameter p in report.Parameters)
         {
             log.LogInformation("  {State} {Name} ({Elements} elements)", p.Frozen ? "frozen   " : "trainable", p.Name, p.Elements);

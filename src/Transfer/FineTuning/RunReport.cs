@@ -14,11 +14,12 @@ namespace Transfer.FineTuning;
 /// </summary>
 internal static class RunReport
 {
-    public static string Json(TransferPlan plan, FreezeReport freezing)
+    public static string Json(TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
         JsonObject root = JsonNode.Parse(PlanJsonReport.Render(plan))!.AsObject();
         JsonObject freeze = new()
         {
+            ["source"] = freezing.Source == FreezeSource.Patterns ? "finetune.freeze" : "model",
             ["frozen"] = freezing.FrozenCount,
             ["trainable"] = freezing.TrainableCount,
             ["frozenElements"] = freezing.FrozenElements,
@@ -28,19 +29,92 @@ internal static class RunReport
                 .ToArray()),
         };
         root["freeze"] = freeze;
+        root["training"] = new JsonObject { ["device"] = facts.Device, ["threads"] = facts.Threads };
+        root["data"] = new JsonObject { ["train"] = facts.Sets.Train, ["validation"] = facts.Sets.Validation, ["test"] = facts.Sets.Test };
+        if (facts.Outcome is { } o)
+        {
+            root["results"] = Results(o);
+        }
+
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
     }
 
-    public static string Markdown(TransferPlan plan, FreezeReport freezing)
+    /// <summary>Every number with the set it was measured on: best and last epoch on validation, test once.</summary>
+    private static JsonObject Results(RunOutcome o)
+    {
+        JsonObject results = new()
+        {
+            ["best"] = o.Best is { } b
+                ? new JsonObject
+                {
+                    ["epoch"] = b.Epoch,
+                    ["chosen_by"] = MetricName(o.KeepBest),
+                    ["set"] = "validation",
+                    ["val_loss"] = b.ValLoss,
+                    ["val_acc"] = b.ValAcc,
+                    ["weights"] = "best.safetensors",
+                }
+                : null,
+            ["last"] = o.Last is { } l
+                ? new JsonObject
+                {
+                    ["epoch"] = l.Epoch,
+                    ["set"] = "validation",
+                    ["val_loss"] = l.ValLoss,
+                    ["val_acc"] = l.ValAcc,
+                    ["train_loss"] = l.TrainLoss,
+                    ["train_acc"] = l.TrainAcc,
+                    ["train_set"] = "train",
+                    ["weights"] = "final.safetensors",
+                }
+                : null,
+            ["test"] = o.Test is { } t
+                ? new JsonObject
+                {
+                    ["set"] = "test",
+                    ["accuracy"] = t.Accuracy,
+                    ["loss"] = t.Loss,
+                    ["examples"] = t.Examples,
+                    ["epoch"] = t.Epoch,
+                    ["weights"] = "best.safetensors",
+                }
+                : null,
+        };
+        return results;
+    }
+
+    private static string MetricName(FineTuning.Config.Metric metric) =>
+        metric == FineTuning.Config.Metric.ValLoss ? "val_loss" : "val_acc";
+
+    /// <summary>What decided the freezing, as a report sentence says it.</summary>
+    public static string SourceText(FreezeSource source) =>
+        source == FreezeSource.Patterns
+            ? "chosen by the finetune.freeze patterns"
+            : "kept as the model's requires_grad flags were found (no finetune.freeze patterns)";
+
+    public static string Markdown(TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
         StringBuilder md = new(PlanMarkdownReport.Render(plan).TrimEnd('\n'));
         md.Append("\n\n## Freezing\n\n");
         md.Append(CultureInfo.InvariantCulture,
-            $"{freezing.FrozenCount} tensors frozen ({freezing.FrozenElements} elements), {freezing.TrainableCount} trainable ({freezing.TrainableElements} elements).\n\n");
+            $"{freezing.FrozenCount} tensors frozen ({freezing.FrozenElements} elements), {freezing.TrainableCount} trainable ({freezing.TrainableElements} elements); {SourceText(freezing.Source)}.\n\n");
         md.Append("| Tensor | Elements | State |\n|---|---:|---|\n");
         foreach (FrozenParameter p in freezing.Parameters)
         {
             md.Append(CultureInfo.InvariantCulture, $"| `{p.Name}` | {p.Elements} | {(p.Frozen ? "frozen" : "trainable")} |\n");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"\n## Training\n\nDevice `{facts.Device}`, {facts.Threads} intra-op thread(s).\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"- train: {facts.Sets.Train}\n- validation: {facts.Sets.Validation}\n- test: {facts.Sets.Test ?? "none held out"}\n");
+        if (facts.Outcome is { Best: { } best } outcome)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"\nBest epoch {best.Epoch}, chosen by {MetricName(outcome.KeepBest)} on the validation set: val_loss {best.ValLoss:F4}, val_acc {best.ValAcc:F4} (best.safetensors).\n");
+            if (outcome.Test is { } t)
+            {
+                md.Append(CultureInfo.InvariantCulture,
+                    $"Test set, once, with best.safetensors: accuracy {t.Accuracy:F4}, loss {t.Loss:F4} on {t.Examples} examples.\n");
+            }
         }
 
         return md.ToString();

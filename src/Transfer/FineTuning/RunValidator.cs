@@ -27,7 +27,7 @@ internal static class RunValidator
     /// </summary>
     public static List<RunProblem> Setup(RunConfig config, FineTuneOptions options, DataConfig? data)
     {
-        List<RunProblem> problems = [.. OutFolder(options), .. Device(config.FineTune.Device)];
+        List<RunProblem> problems = [.. OutFolder(options), .. ResumedConfig(config, options), .. Device(config.FineTune.Device)];
         if (config.Rules is not null)
         {
             Check(problems, "rules", () => RuleSetYaml.FromNode(YamlSource.Of(config.Rules, config.FileName), config.Rules));
@@ -63,6 +63,21 @@ internal static class RunValidator
         else if (latest is null && options.Resume)
         {
             yield return new RunProblem("--resume", $"{options.OutDir} holds no checkpoint to resume from; run without --resume to start afresh");
+        }
+    }
+
+    /// <summary>A resume continues the config the run was started with (its <c>config.yaml</c>) unless forced.</summary>
+    public static IEnumerable<RunProblem> ResumedConfig(RunConfig config, FineTuneOptions options)
+    {
+        string saved = Path.Combine(options.OutDir, "config.yaml");
+        if (options.Resume && !options.Force && File.Exists(saved))
+        {
+            IReadOnlyList<string> changed = ResolvedConfig.Differences(File.ReadAllText(saved), config);
+            if (changed.Count > 0)
+            {
+                yield return new RunProblem(
+                    "--resume", $"the config differs from {saved} in {string.Join(", ", changed)}; pass --resume --force to continue with the new config anyway");
+            }
         }
     }
 

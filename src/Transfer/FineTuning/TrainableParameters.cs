@@ -6,7 +6,8 @@ using static TorchSharp.torch.nn;
 namespace Transfer.FineTuning;
 
 /// <summary>
-/// Decides, for each epoch, which parameters train: everything <c>freeze</c> does not match, plus what an
+/// Decides, for each epoch, which parameters train: everything <c>freeze</c> does not match (without freeze
+/// patterns: everything the caller left with <c>requires_grad</c>), plus what an
 /// <c>unfreeze</c> entry has released by then. Applies the decision with <see cref="Freezer"/> (which sets
 /// <c>requires_grad</c> and reports every tensor) and <see cref="TrainMode"/> (frozen BatchNorm layers stay
 /// in eval mode under <c>frozen_bn: eval</c>), so frozen tensors — running statistics included — stay
@@ -24,12 +25,21 @@ internal sealed class TrainableParameters
         _model = model;
         _config = config;
         _parameters = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        // Without freeze patterns the caller's freezing stands: what is frozen is what does not require grad now.
+        // (RunValidator has checked the freeze and unfreeze patterns against the model.)
         FreezeSpec spec = new(config.Freeze, config.FrozenBn);
-        _frozenAtStart = _parameters.Select(p => p.Name).Where(spec.Matches).ToHashSet(StringComparer.Ordinal);
+        Source = config.Freeze.Count > 0 ? FreezeSource.Patterns : FreezeSource.Model;
+        _frozenAtStart = _parameters
+            .Where(p => Source == FreezeSource.Patterns ? spec.Matches(p.Name) : !p.Parameter.requires_grad)
+            .Select(p => p.Name)
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>All parameters in model order.</summary>
     public IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> All => _parameters;
+
+    /// <summary>Whether the config's freeze patterns or the model's own flags decided the freezing.</summary>
+    public FreezeSource Source { get; }
 
     /// <summary>Whether <paramref name="name"/> is frozen during epoch <paramref name="epoch"/> (1-based).</summary>
     public bool IsFrozen(string name, int epoch) =>
@@ -43,7 +53,10 @@ internal sealed class TrainableParameters
 
     /// <summary>Sets <c>requires_grad</c> for epoch <paramref name="epoch"/>; returns what is frozen and what trains.</summary>
     public FreezeReport ApplyGradients(int epoch) =>
-        Freezer.Apply(_model, new FreezeSpec(_parameters.Select(p => p.Name).Where(n => IsFrozen(n, epoch)).Select(Escape)));
+        Freezer.Apply(_model, new FreezeSpec(_parameters.Select(p => p.Name).Where(n => IsFrozen(n, epoch)).Select(Escape))) with
+        {
+            Source = Source,
+        };
 
     /// <summary>Puts the model in train mode, frozen BatchNorm layers in eval mode per <c>frozen_bn</c>.</summary>
     public void EnterTraining() => TrainMode.Enter(_model, _config.FrozenBn);

@@ -38,7 +38,35 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        EpochPosition reached = TrainEpochFrom(
+            model, optimizer, data, batchSize, shuffle, progress is null ? null : (done, total, _) => progress(done, total), enterTrainMode,
+            EpochPosition.Start, cancellation);
+        if (reached.Examples < data.Count)
+        {
+            throw new OperationCanceledException(cancellation);
+        }
 
+        return reached.Stats;
+    }
+
+    /// <summary>
+    /// Trains the rest of an epoch from <paramref name="start"/> (the examples already trained, in the order
+    /// <paramref name="shuffle"/> draws, and their running sums), and returns where it stopped: at the end of the
+    /// epoch, or after the batch during which <paramref name="cancellation"/> was requested. Continuing from a
+    /// returned position gives bitwise the same epoch as never stopping. <paramref name="progress"/> hears
+    /// (examples done, examples total, a function reading the running loss sum: a device sync, so only on demand).
+    /// </summary>
+    internal static EpochPosition TrainEpochFrom(
+        nn.Module<Tensor, Tensor> model,
+        optim.Optimizer optimizer,
+        LabeledTensors data,
+        int batchSize,
+        Generator? shuffle,
+        Action<long, long, Func<double>>? progress,
+        Action<nn.Module>? enterTrainMode,
+        EpochPosition start,
+        CancellationToken cancellation)
+    {
         if (enterTrainMode is null)
         {
             model.train();
@@ -52,14 +80,19 @@ public static class TrainingLoop
         long total = data.Count;
         using Tensor order = shuffle is null ? arange(total, dtype: int64) : randperm(total, generator: shuffle);
         // Running sums stay on the device: no host sync per batch beyond what the optimizer needs.
-        using Tensor lossSum = zeros(1, float64, device);
-        using Tensor correct = zeros(1, int64, device);
-        for (long start = 0; start < total; start += batchSize)
+        using Tensor lossSum = full(1, start.LossSum, float64, device);
+        using Tensor correct = full(1, start.Correct, int64, device);
+        long done = start.Examples;
+        for (; done < total; done += batchSize)
         {
-            cancellation.ThrowIfCancellationRequested();
+            if (cancellation.IsCancellationRequested)
+            {
+                break;
+            }
+
             using DisposeScope scope = NewDisposeScope();
-            long size = Math.Min(batchSize, total - start);
-            Tensor index = order.narrow(0, start, size);
+            long size = Math.Min(batchSize, total - done);
+            Tensor index = order.narrow(0, done, size);
             Tensor images = data.Images.index_select(0, index).to(device);
             Tensor labels = data.Labels.index_select(0, index).to(device);
 
@@ -75,10 +108,10 @@ public static class TrainingLoop
                 correct.add_(logits.argmax(1).eq(labels).sum());
             }
 
-            progress?.Invoke(start + size, total);
+            progress?.Invoke(done + size, total, () => lossSum.item<double>());
         }
 
-        return Stats(lossSum.item<double>(), correct.item<long>(), total);
+        return new EpochPosition(Math.Min(done, total), lossSum.item<double>(), correct.item<long>());
     }
 
     /// <summary>Measures loss and accuracy in eval mode without gradients; leaves the model in eval mode.</summary>
@@ -127,6 +160,6 @@ public static class TrainingLoop
         return CPU;
     }
 
-    private static EpochStats Stats(double lossSum, long correct, long total) =>
+    internal static EpochStats Stats(double lossSum, long correct, long total) =>
         total == 0 ? new EpochStats(0, 0, 0) : new EpochStats(lossSum / total, (double)correct / total, total);
 }

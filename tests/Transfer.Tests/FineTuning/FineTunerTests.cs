@@ -4,6 +4,7 @@ using Transfer.FineTuning;
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
 using Transfer.Rules.Errors;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.Tests.FineTuning;
@@ -140,7 +141,7 @@ public sealed class FineTunerTests : IDisposable
     }
 
     [Fact]
-    public void A_run_stopped_after_epoch_one_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
+    public void A_run_stopped_mid_epoch_checkpoints_that_batch_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         FineTuneConfig config = Config(3) with
         {
@@ -155,7 +156,7 @@ public sealed class FineTunerTests : IDisposable
         using (var first = TinyRun.Model())
         {
             using CancellationTokenSource cancel = new();
-            Assert.Throws<OperationCanceledException>(() => Run(first, config, split, cancel: cancel.Token,
+            TrainingInterruptedException stopped = Assert.Throws<TrainingInterruptedException>(() => Run(first, config, split, cancel: cancel.Token,
                 progress: new Synchronous(p =>
                 {
                     if (p.Completed is null && p.Epoch == 2 && p.Batch == 3)
@@ -163,6 +164,9 @@ public sealed class FineTunerTests : IDisposable
                         cancel.Cancel();
                     }
                 })));
+            Assert.Equal((2, 3), (stopped.Epoch, stopped.Batch));
+            Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-96"), stopped.Checkpoint);
+            Assert.Equal(["epoch-0002-at-96"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
         }
 
         // A checkpoint that was being written when the process died: ignored on resume.
@@ -180,6 +184,52 @@ public sealed class FineTunerTests : IDisposable
             File.ReadAllLines(Path.Combine(_out, "whole", "metrics.csv")).Select(DropSeconds),
             File.ReadAllLines(Path.Combine(split, "metrics.csv")).Select(DropSeconds));
         Assert.Equal(["epoch-0003"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Without_freeze_patterns_the_callers_requires_grad_flags_decide_and_the_report_says_so()
+    {
+        using var model = TinyRun.Model();
+        foreach ((string name, TorchSharp.Modules.Parameter p) in model.named_parameters())
+        {
+            p.requires_grad = !name.StartsWith("conv.", StringComparison.Ordinal);
+        }
+
+        Dictionary<string, byte[]> before = TinyRun.State(model);
+        FineTuneResult result = Run(model, Config(1));
+        Dictionary<string, byte[]> after = TinyRun.State(model);
+        Assert.Equal(FreezeSource.Model, result.Freezing.Source);
+        Assert.Equal(
+            ["conv.0.weight", "conv.0.bias", "conv.1.weight", "conv.1.bias"],
+            result.Freezing.Parameters.Where(p => p.Frozen).Select(p => p.Name));
+        Assert.Equal(before["conv.0.weight"], after["conv.0.weight"]);
+        Assert.NotEqual(before["fc.1.weight"], after["fc.1.weight"]);
+    }
+
+    [Fact]
+    public void Freeze_patterns_replace_the_callers_flags_and_the_report_says_so()
+    {
+        using var model = TinyRun.Model();
+        foreach ((string _, TorchSharp.Modules.Parameter p) in model.named_parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        FineTuneResult result = Run(model, Config(1) with { Freeze = ["fc.1.*"] });
+        Assert.Equal(FreezeSource.Patterns, result.Freezing.Source);
+        Assert.Equal(["fc.1.weight", "fc.1.bias"], result.Freezing.Parameters.Where(p => p.Frozen).Select(p => p.Name));
+    }
+
+    [Fact]
+    public void A_run_trains_at_its_configured_threads_and_restores_the_callers_count()
+    {
+        using var model = TinyRun.Model();
+        using IntraOpThreads caller = IntraOpThreads.Use(2);
+        List<int> during = [];
+        FineTuneResult result = Run(model, Config(1) with { Threads = 1 }, progress: new Synchronous(_ => during.Add(torch.get_num_threads())));
+        Assert.Equal([1], during.Distinct());
+        Assert.Equal(2, torch.get_num_threads());
+        Assert.Equal(("cpu", 1), (result.Device, result.Threads));
     }
 
     [Fact]

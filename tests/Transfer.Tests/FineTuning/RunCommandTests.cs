@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
 using Transfer.Tests.Cli;
 
 namespace Transfer.Tests.FineTuning;
 
 /// <summary>
 /// The CLI end to end, as a child process (the test output folder holds Transfer.Cli.dll): a run killed
-/// with SIGKILL mid-training and resumed ends bitwise equal to an uninterrupted one.
+/// with SIGKILL, or stopped with SIGINT mid-epoch, and resumed ends bitwise equal to an uninterrupted one;
+/// SIGTERM stops cleanly too; results go to stdout and logs to stderr.
 /// </summary>
 public sealed class RunCommandTests : IDisposable
 {
@@ -13,6 +15,13 @@ public sealed class RunCommandTests : IDisposable
     private readonly string _out = TinyRun.TempDir();
 
     public void Dispose() => Directory.Delete(_out, true);
+
+    /// <summary>Whether a committed checkpoint exists (epochs can take milliseconds, and each replaces the last).</summary>
+    private static bool AnyCheckpoint(string outDir)
+    {
+        string folder = Path.Combine(outDir, "checkpoints");
+        return Directory.Exists(folder) && Directory.EnumerateDirectories(folder, "epoch-*").Any();
+    }
 
     [Fact]
     public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
@@ -24,9 +33,9 @@ public sealed class RunCommandTests : IDisposable
         string killed = Path.Combine(_out, "killed");
         using (Process p = CliProcess.Start("run", Config, "--out", killed, "--set", "finetune.epochs=12"))
         {
-            string checkpoint = Path.Combine(killed, "checkpoints", "epoch-0001");
+            // Epochs take milliseconds and each checkpoint replaces the last: wait for any of them.
             Stopwatch waited = Stopwatch.StartNew();
-            while (!Directory.Exists(checkpoint) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+            while (!AnyCheckpoint(killed) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
             {
                 Thread.Sleep(5);
             }
@@ -44,12 +53,118 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_stopped_with_sigint_mid_epoch_says_how_to_resume_and_the_resume_ends_bitwise_equal_to_an_uninterrupted_run()
+    {
+        string fashion = Path.Combine(RepoPaths.Root, "configs", "lenet5-to-lenet6.yaml");
+        string[] sets = ["--set", "data.path=../examples/LeNet5to6/data", "--set", "finetune.epochs=4", "--set", "finetune.batch_size=8"];
+        string whole = Path.Combine(_out, "whole");
+        var first = CliProcess.Run(["run", fashion, "--out", whole, .. sets]);
+        Assert.True(first.Code == 0, first.Err);
+
+        string stopped = Path.Combine(_out, "stopped");
+        string stderr;
+        int code;
+        using (Process p = CliProcess.Start(["run", fashion, "--out", stopped, .. sets]))
+        {
+            Task<string> err = p.StandardError.ReadToEndAsync();
+            Task<string> output = p.StandardOutput.ReadToEndAsync();
+            Stopwatch waited = Stopwatch.StartNew();
+            while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.False(p.HasExited, "the run ended before it could be interrupted");
+            using (Process kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                kill.WaitForExit();
+            }
+
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGINT");
+            code = p.ExitCode;
+            stderr = await err;
+            _ = await output;
+        }
+
+        Assert.Equal(130, code);
+        string[] lines = stderr.TrimEnd('\n').Split('\n');
+        string expected = $"SIGINT: stopped after a batch and saved a checkpoint; resume with: transfer run {fashion} --out {stopped} {string.Join(' ', sets)} --resume";
+        Assert.Equal(expected, lines[^1]);
+        Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
+        string[] checkpoints = Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!).ToArray();
+        Assert.Single(checkpoints);
+        Assert.Matches("^epoch-000[2-4]-at-[0-9]+$", checkpoints[0]);
+        Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
+
+        string[] resume = expected[(expected.IndexOf("transfer run ", StringComparison.Ordinal) + "transfer ".Length)..].Split(' ');
+        var resumed = CliProcess.Run(resume);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "final.safetensors")));
+        Assert.Equal(
+            File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]),
+            File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(l => l[..l.LastIndexOf(',')]));
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_after_a_batch_with_a_checkpoint_and_exit_code_143()
+    {
+        string stopped = Path.Combine(_out, "term");
+        using Process p = CliProcess.Start("run", Config, "--out", stopped, "--set", "finetune.epochs=500", "--set", "finetune.unfreeze=[]");
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        Task<string> output = p.StandardOutput.ReadToEndAsync();
+        Stopwatch waited = Stopwatch.StartNew();
+        string checkpoints = Path.Combine(stopped, "checkpoints");
+        while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.False(p.HasExited, "the run ended before it could be stopped");
+        using (Process kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGTERM");
+        string[] lines = (await err).TrimEnd('\n').Split('\n');
+        Assert.Equal(string.Empty, await output);
+        Assert.Equal(143, p.ExitCode);
+        Assert.StartsWith("SIGTERM: stopped after a batch and saved a checkpoint; resume with: transfer run ", lines[^1]);
+        Assert.Matches("^epoch-[0-9]{4}-at-[0-9]+$", Path.GetFileName(Assert.Single(Directory.GetDirectories(checkpoints))));
+    }
+
+    [Fact]
+    public void Redirected_output_has_results_on_stdout_logs_on_stderr_and_no_escape_codes_and_quiet_logs_nothing()
+    {
+        string out1 = Path.Combine(_out, "loud");
+        var loud = CliProcess.Run("run", Config, "--out", out1, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]");
+        Assert.True(loud.Code == 0, loud.Err);
+        (int epoch, string valLoss, string valAcc) = File.ReadAllLines(Path.Combine(out1, "metrics.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Select(f => (Epoch: int.Parse(f[0], CultureInfo.InvariantCulture), Loss: double.Parse(f[3], CultureInfo.InvariantCulture), Acc: double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .OrderBy(m => m.Loss).ThenBy(m => m.Epoch)
+            .Select(m => (m.Epoch, m.Loss.ToString("F4", CultureInfo.InvariantCulture), m.Acc.ToString("F4", CultureInfo.InvariantCulture)))
+            .First();
+        Assert.Equal(
+            $"best: epoch {epoch} of 2 by val_loss {valLoss} (lowest; val_loss {valLoss}, val_acc {valAcc})\noutputs: {out1}\n",
+            loud.Out);
+        Assert.Contains("info: transfer.run[0] Training on cpu with 1 intra-op thread(s)", loud.Err);
+        Assert.DoesNotContain('\u001b', loud.Out + loud.Err);
+
+        string out2 = Path.Combine(_out, "quiet");
+        var quiet = CliProcess.Run("run", Config, "--out", out2, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]", "--quiet");
+        Assert.True(quiet.Code == 0, quiet.Err);
+        Assert.Equal(string.Empty, quiet.Err);
+        Assert.Equal(loud.Out.Replace(out1, out2, StringComparison.Ordinal), quiet.Out);
+    }
+
+    [Fact]
     public void A_config_error_is_one_line_on_stderr_with_exit_code_two()
     {
         var result = CliProcess.Run("run", Config, "--out", _out, "--set", "finetune.epoch=3");
         Assert.Equal(2, result.Code);
         Assert.Equal(
-            "error: --set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint)",
+            "error: --set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
             result.Err.Trim());
     }
 }

@@ -42,7 +42,7 @@ public sealed class RunConfigReaderTests
         Assert.Equal("LeNet6", c.Target.Model);
         Assert.Equal("10", c.Target.Options["classes"]);
         Assert.NotNull(c.Rules);
-        Assert.Equal(new DataConfig(DataKind.Idx, null, null, null), c.Data);
+        Assert.Equal(new DataConfig(DataKind.Idx, null, null, null) { ValSplit = 0.1 }, c.Data);
         FineTuneConfig f = c.FineTune;
         Assert.Equal(("cpu", 5, 64), (f.Device, f.Epochs, f.BatchSize));
         Assert.Equal(new OptimizerConfig(OptimizerType.Adam, 1e-3, 0, 0, false), f.Optimizer);
@@ -60,7 +60,7 @@ public sealed class RunConfigReaderTests
     {
         string yaml = Valid.Replace("  batch_size: 64", "  batchsize: 64");
         Assert.Equal(
-            "run.yaml:10:3: unknown key 'batchsize' in 'finetune'; did you mean 'batch_size'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint)",
+            "run.yaml:10:3: unknown key 'batchsize' in 'finetune'; did you mean 'batch_size'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
             Error(yaml));
     }
 
@@ -146,7 +146,7 @@ public sealed class RunConfigReaderTests
     public void Set_of_an_unknown_key_names_the_set_argument_and_the_closest_key()
     {
         Assert.Equal(
-            "--set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint)",
+            "--set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
             Error(Valid, "finetune.epoch=3"));
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Transfer.Data;
+using Transfer.Models;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,10 +11,12 @@ internal static class TinyRun
 {
     public static Module<Tensor, Tensor> Model(long seed = 0)
     {
-        torch.manual_seed(seed);
-        return Sequential(
+        Module<Tensor, Tensor> model = Sequential(
             ("conv", Sequential(Conv2d(1, 4, 3), BatchNorm2d(4), ReLU())),
             ("fc", Sequential(Flatten(), Linear(4 * 6 * 6, 16), ReLU(), Linear(16, 4))));
+        using Generator g = new(unchecked((ulong)seed));
+        SeededInit.Apply(model, g);
+        return model;
     }
 
     /// <summary>8x8 images; the class says which quadrant is brightest.</summary>

@@ -18,10 +18,17 @@ public sealed class TrainingLoopTests
         return new LabeledTensors(images, labels, 2);
     }
 
+    internal static T Seeded<T>(T model, ulong seed)
+        where T : torch.nn.Module
+    {
+        using torch.Generator g = new(seed);
+        SeededInit.Apply(model, g);
+        return model;
+    }
+
     private static (EpochStats Stats, float[] Weights) TrainOnce(LabeledTensors data, ulong seed)
     {
-        torch.manual_seed(42);
-        using Mlp model = new(784, [16], 2);
+        using Mlp model = Seeded(new Mlp(784, [16], 2), 42);
         using torch.optim.Optimizer adam = torch.optim.Adam(model.parameters(), 1e-2);
         using torch.Generator shuffle = new torch.Generator(seed);
         EpochStats stats = TrainingLoop.TrainEpoch(model, adam, data, 16, shuffle);
@@ -45,8 +52,7 @@ public sealed class TrainingLoopTests
     {
         using LabeledTensors train = Separable(400, 1);
         using LabeledTensors test = Separable(200, 2);
-        torch.manual_seed(1);
-        using Mlp model = new(784, [16], 2);
+        using Mlp model = Seeded(new Mlp(784, [16], 2), 1);
         using torch.optim.Optimizer adam = torch.optim.Adam(model.parameters(), 1e-2);
         List<(long, long)> calls = new();
         EpochStats first = TrainingLoop.TrainEpoch(model, adam, train, 64, null, (done, total) => calls.Add((done, total)));
@@ -105,11 +111,12 @@ public sealed class TrainingLoopMemoryTests
     [Fact]
     public void Epochs_leave_no_live_tensors_behind()
     {
-        torch.manual_seed(3);
-        using LeNet5 model = new();
+        using LeNet5 model = TrainingLoopTests.Seeded(new LeNet5(), 3);
         using torch.optim.Optimizer adam = torch.optim.Adam(model.parameters(), 1e-3);
         using torch.Generator shuffle = new torch.Generator(1);
-        using LabeledTensors data = new(torch.rand(96, 1, 28, 28), torch.randint(0, 10, [96], dtype: torch.int64), 10);
+        using torch.Generator draw = new torch.Generator(2);
+        using LabeledTensors data = new(
+            torch.rand([96, 1, 28, 28], generator: draw), torch.randint(0, 10, [96], generator: draw, dtype: torch.int64), 10);
 
         // The first epoch creates Adam's state; after that every epoch must end where it started.
         TrainingLoop.TrainEpoch(model, adam, data, 32, shuffle);

@@ -7,17 +7,17 @@ using static TorchSharp.torch.nn;
 namespace Transfer.FineTuning.Checkpoints;
 
 /// <summary>
-/// The <c>checkpoints/</c> folder of a run. Each checkpoint is a folder <c>epoch-NNNN</c> holding
+/// The <c>checkpoints/</c> folder of a run. Each checkpoint is a folder <c>epoch-NNNN</c> (after epoch N) or
+/// <c>epoch-NNNN-at-X</c> (written when the run was interrupted during epoch N, after X examples) holding
 /// <c>model.dat</c> (TorchSharp format: parameters and buffers), <c>optimizer.dat</c> (TorchSharp optimizer
-/// state, including every group's learning rate), <c>rng.dat</c> (torch's CPU generator state) and
-/// <c>state.json</c> (<see cref="TrainingProgress"/>). Files are written, fsynced, in a hidden temp folder
+/// state, including every group's learning rate) and <c>state.json</c> (<see cref="TrainingProgress"/>). Files are written, fsynced, in a hidden temp folder
 /// which is then renamed into place: a checkpoint either exists whole or not at all, and anything else in
 /// the folder (a temp folder left by <c>kill -9</c>) is ignored and cleaned up.
 /// </summary>
 internal sealed class CheckpointStore
 {
     private const string Prefix = "epoch-";
-    private static readonly string[] Files = ["model.dat", "optimizer.dat", "rng.dat", "state.json"];
+    private static readonly string[] Files = ["model.dat", "optimizer.dat", "state.json"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public CheckpointStore(string folder)
@@ -28,12 +28,17 @@ internal sealed class CheckpointStore
     /// <summary>The <c>checkpoints/</c> folder.</summary>
     public string Folder { get; }
 
-    /// <summary>Writes the checkpoint after <paramref name="progress"/>.Epoch and commits it with one rename.</summary>
-    public void Commit(Module model, torch.optim.Optimizer optimizer, TrainingProgress progress)
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="progress"/> (after its epoch, or inside the next one when
+    /// <see cref="TrainingProgress.InEpoch"/> is set), commits it with one rename, removes older ones and
+    /// returns its folder.
+    /// </summary>
+    public string Commit(Module model, torch.optim.Optimizer optimizer, TrainingProgress progress)
     {
         Directory.CreateDirectory(Folder);
-        string final = Path.Combine(Folder, Name(progress.Epoch));
-        string temp = Path.Combine(Folder, $".{Name(progress.Epoch)}.{Guid.NewGuid():N}.tmp");
+        CheckpointName name = new(progress.Epoch, progress.InEpoch?.Examples);
+        string final = Path.Combine(Folder, name.Text);
+        string temp = Path.Combine(Folder, $".{name.Text}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(temp);
         try
         {
@@ -47,11 +52,6 @@ internal sealed class CheckpointStore
                 using BinaryWriter writer = new(s, System.Text.Encoding.UTF8, leaveOpen: true);
                 ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
             });
-            using (torch.Tensor rng = torch.random.get_rng_state())
-            {
-                AtomicFile.WriteAllBytes(Path.Combine(temp, "rng.dat"), rng.bytes);
-            }
-
             AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(progress, Json));
             if (Directory.Exists(final))
             {
@@ -67,7 +67,7 @@ internal sealed class CheckpointStore
             throw;
         }
 
-        foreach (string older in CompleteCheckpoints().Where(c => c.Epoch < progress.Epoch).Select(c => c.Path))
+        foreach (string older in CompleteCheckpoints().Where(c => c.Name.CompareTo(name) < 0).Select(c => c.Path))
         {
             TryDelete(older);
         }
@@ -76,13 +76,18 @@ internal sealed class CheckpointStore
         {
             TryDelete(stale);
         }
+
+        return final;
     }
 
-    /// <summary>The newest complete checkpoint, or null when there is none.</summary>
+    /// <summary>
+    /// The newest complete checkpoint, or null when there is none; <c>Epoch</c> is the last epoch it
+    /// completed (a checkpoint inside epoch N has completed N - 1).
+    /// </summary>
     public (int Epoch, string Path)? Latest() =>
-        CompleteCheckpoints().OrderByDescending(c => c.Epoch).Cast<(int, string)?>().FirstOrDefault();
+        CompleteCheckpoints().OrderByDescending(c => c.Name).Select(c => ((int, string)?)(c.Name.Completed, c.Path)).FirstOrDefault();
 
-    /// <summary>Restores model, optimizer and generator from <paramref name="path"/>; returns its progress.</summary>
+    /// <summary>Restores model and optimizer from <paramref name="path"/>; returns its progress.</summary>
     public static TrainingProgress Restore(string path, Module model, torch.optim.Optimizer optimizer)
     {
         using (FileStream s = File.OpenRead(System.IO.Path.Combine(path, "model.dat")))
@@ -97,12 +102,6 @@ internal sealed class CheckpointStore
             ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
         }
 
-        byte[] rng = File.ReadAllBytes(System.IO.Path.Combine(path, "rng.dat"));
-        using (torch.Tensor state = torch.tensor(rng, dtype: torch.uint8))
-        {
-            torch.random.set_rng_state(state);
-        }
-
         return ReadProgress(path);
     }
 
@@ -111,9 +110,7 @@ internal sealed class CheckpointStore
         JsonSerializer.Deserialize<TrainingProgress>(File.ReadAllText(System.IO.Path.Combine(path, "state.json")), Json)
         ?? throw new InvalidDataException($"{path}: empty state.json");
 
-    private static string Name(int epoch) => Prefix + epoch.ToString("D4", CultureInfo.InvariantCulture);
-
-    private IEnumerable<(int Epoch, string Path)> CompleteCheckpoints()
+    private IEnumerable<(CheckpointName Name, string Path)> CompleteCheckpoints()
     {
         if (!Directory.Exists(Folder))
         {
@@ -122,13 +119,55 @@ internal sealed class CheckpointStore
 
         foreach (string dir in Directory.EnumerateDirectories(Folder, Prefix + "*"))
         {
-            string name = System.IO.Path.GetFileName(dir);
-            if (int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int epoch)
+            if (CheckpointName.TryParse(System.IO.Path.GetFileName(dir), out CheckpointName name)
                 && Files.All(f => File.Exists(System.IO.Path.Combine(dir, f))))
             {
-                yield return (epoch, dir);
+                yield return (name, dir);
             }
         }
+    }
+
+    /// <summary>
+    /// A checkpoint folder's name: after epoch <c>Completed</c> (<c>epoch-NNNN</c>), or <c>Examples</c> into
+    /// the next epoch (<c>epoch-NNNN-at-X</c> with N = Completed + 1). Ordered by training progress.
+    /// </summary>
+    private readonly record struct CheckpointName(int Completed, long? Examples) : IComparable<CheckpointName>
+    {
+        private const string At = "-at-";
+
+        public string Text => Examples is { } x
+            ? Prefix + (Completed + 1).ToString("D4", CultureInfo.InvariantCulture) + At + x.ToString(CultureInfo.InvariantCulture)
+            : Prefix + Completed.ToString("D4", CultureInfo.InvariantCulture);
+
+        public static bool TryParse(string text, out CheckpointName name)
+        {
+            name = default;
+            string rest = text[Prefix.Length..];
+            int at = rest.IndexOf(At, StringComparison.Ordinal);
+            string epochText = at < 0 ? rest : rest[..at];
+            if (!int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
+            {
+                return false;
+            }
+
+            if (at < 0)
+            {
+                name = new CheckpointName(epoch, null);
+                return true;
+            }
+
+            if (epoch < 1 || !long.TryParse(rest.AsSpan(at + At.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long examples))
+            {
+                return false;
+            }
+
+            name = new CheckpointName(epoch - 1, examples);
+            return true;
+        }
+
+        public int CompareTo(CheckpointName other) =>
+            (Completed + (Examples is null ? 0 : 1), Examples ?? long.MaxValue)
+                .CompareTo((other.Completed + (other.Examples is null ? 0 : 1), other.Examples ?? long.MaxValue));
     }
 
     private static void SyncFolder(string folder)

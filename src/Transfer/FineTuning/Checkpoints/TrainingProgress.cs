@@ -36,4 +36,21 @@ internal sealed record TrainingProgress
 
     /// <summary>Whether early stopping ended the run after <see cref="Epoch"/>.</summary>
     public bool StoppedEarly { get; init; }
+
+    /// <summary>
+    /// Set in a checkpoint written when the run was interrupted during epoch <see cref="Epoch"/> + 1: how
+    /// far that epoch got. Null at an epoch's end.
+    /// </summary>
+    public PartialEpoch? InEpoch { get; init; }
+}
+
+/// <summary>An epoch interrupted after some batches: where it stopped and how long it had trained.</summary>
+/// <param name="Examples">Examples trained in the epoch (whole batches).</param>
+/// <param name="LossSum">The running loss sum at that point.</param>
+/// <param name="Correct">The running count of correct predictions at that point.</param>
+/// <param name="Seconds">Training time spent in the epoch so far.</param>
+internal sealed record PartialEpoch(long Examples, double LossSum, long Correct, double Seconds)
+{
+    /// <summary>The position to continue the epoch from.</summary>
+    public Training.EpochPosition Position => new(Examples, LossSum, Correct);
 }

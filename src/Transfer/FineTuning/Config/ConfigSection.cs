@@ -207,6 +207,9 @@ internal sealed class ConfigSection
     /// <summary>The dotted path of a child key.</summary>
     public string Sub(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
+    /// <summary>A config error at <paramref name="node"/> of this section (file:line:column first).</summary>
+    public Transfer.Rules.Errors.RuleConfigException Fail(YamlNode node, string problem) => _document.Fail(node, problem);
+
     private string Describe() => Path.Length == 0 ? "the config" : $"'{Path}'";
 
     private string Scalar(YamlNode node, string key, string expected)

@@ -8,6 +8,13 @@ public sealed record FineTuneConfig
     /// <summary><c>auto</c> (cuda when available), <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// torch's intra-op threads while the run trains (set for the run, restored after). On CPU, results are
+    /// bitwise reproducible only at the same count. The default 1 is measured: on a shared 2-core machine
+    /// more threads were slower (see README).
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>How many passes over the training data.</summary>
     public int Epochs { get; init; } = 5;
 

@@ -62,4 +62,12 @@ public enum DataKind
 /// <param name="Path">The data folder (absolute), or null for <c>auto</c>.</param>
 /// <param name="TrainLimit">Use only the first N training examples (quick runs, tests); null for all.</param>
 /// <param name="ValLimit">Use only the first N validation examples; null for all.</param>
-public sealed record DataConfig(DataKind Kind, string? Path, int? TrainLimit, int? ValLimit);
+public sealed record DataConfig(DataKind Kind, string? Path, int? TrainLimit, int? ValLimit)
+{
+    /// <summary>
+    /// For <c>idx</c> data: the fraction of the training set (0 &lt;= x &lt; 1, drawn with the run's seed) held out
+    /// as the validation set that picks <c>best</c>; the test set is then evaluated once, at the end. 0 selects on
+    /// the test set itself (no held-out test result). YAML's default is 0.1.
+    /// </summary>
+    public double ValSplit { get; init; }
+}

@@ -14,13 +14,16 @@ namespace Transfer.FineTuning.Config;
 public static class RunConfigReader
 {
     private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune"];
+    /// <summary>The share of an idx training set held out for validation when the config does not say.</summary>
+    private const double DefaultValSplit = 0.1;
+
     private static readonly string[] SourceKeys = ["path", "key"];
-    private static readonly string[] DataKeys = ["kind", "path", "train_limit", "val_limit"];
+    private static readonly string[] DataKeys = ["kind", "path", "train_limit", "val_limit", "val_split"];
 
     private static readonly string[] FineTuneKeys =
     [
         "device", "epochs", "batch_size", "optimizer", "scheduler", "freeze", "frozen_bn", "param_groups",
-        "unfreeze", "early_stopping", "checkpoint",
+        "unfreeze", "early_stopping", "checkpoint", "threads",
     ];
 
     private static readonly string[] OptimizerKeys = ["type", "lr", "weight_decay", "momentum", "nesterov"];
@@ -149,11 +152,22 @@ public static class RunConfigReader
     {
         DataKind kind = s.Choice("kind", DataKind.Idx, DataKinds);
         string path = s.String("path", "auto")!;
+        double split = s.Double("val_split", kind == DataKind.Idx ? DefaultValSplit : 0);
+        if (s.Get("val_split") is { } given && (split >= 1 || kind != DataKind.Idx))
+        {
+            throw s.Fail(given, kind == DataKind.Idx
+                ? $"'{s.Sub("val_split")}' must be a fraction below 1, got '{split.ToString(System.Globalization.CultureInfo.InvariantCulture)}'"
+                : $"'{s.Sub("val_split")}' applies to idx data only; an imagefolder validates on its val/ folder");
+        }
+
         return new DataConfig(
             kind,
             path == "auto" ? null : Path.GetFullPath(path, folder),
             s.Get("train_limit") is null ? null : s.Int("train_limit", 0, 1),
-            s.Get("val_limit") is null ? null : s.Int("val_limit", 0, 1));
+            s.Get("val_limit") is null ? null : s.Int("val_limit", 0, 1))
+        {
+            ValSplit = split,
+        };
     }
 
     private static FineTuneConfig ReadFineTune(YamlSource document, ConfigSection? s)
@@ -169,6 +183,7 @@ public static class RunConfigReader
         return new FineTuneConfig
         {
             Device = s.String("device", defaults.Device)!,
+            Threads = s.Int("threads", defaults.Threads, 1),
             Epochs = epochs,
             BatchSize = s.Int("batch_size", defaults.BatchSize, 1),
             Optimizer = optimizer,
