@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return ApplyCommand.Create();
         yield return ConvertCommand.Create();
         yield return RunCommand.Create();
+        yield return ExportCommand.Create();
     }
 }

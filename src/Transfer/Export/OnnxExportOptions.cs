@@ -87,7 +87,8 @@ public sealed record OnnxExportOptions
 
         if (values.Count != 1 && values.Count != Channels)
         {
-            problems.Add(Text($"{name} needs 1 or {Channels} values (one per channel), not {values.Count}"));
+            string wanted = Channels == 1 ? "1 value" : Text($"1 or {Channels} values (one per channel)");
+            problems.Add(Text($"{name} needs {wanted}, not {values.Count}"));
         }
 
         if (values.Any(v => !float.IsFinite(v) || (positive && v <= 0)))

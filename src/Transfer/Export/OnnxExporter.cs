@@ -43,6 +43,14 @@ public static class OnnxExporter
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
+    /// <summary>Writes bytes <see cref="Export"/> returned (after verifying them, say) to <paramref name="path"/> atomically.</summary>
+    public static void WriteFile(string path, byte[] exported)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(exported);
+        AtomicFile.WriteAllBytes(path, exported);
+    }
+
     /// <summary>The version of Transfer recorded in every exported model.</summary>
     public static string TransferVersion =>
         typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

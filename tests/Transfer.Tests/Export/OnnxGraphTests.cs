@@ -116,7 +116,7 @@ public sealed class OnnxGraphTests
         OnnxExportException error = Assert.Throws<OnnxExportException>(() => OnnxExporter.Export(model, options));
 
         Assert.Equal(
-            "Cannot export to ONNX: opset 18 is not supported; use 13 to 17 (IR version 8); mean needs 1 or 1 values (one per channel), not 2; std values must be finite and positive.",
+            "Cannot export to ONNX: opset 18 is not supported; use 13 to 17 (IR version 8); mean needs 1 value, not 2; std values must be finite and positive.",
             error.Message);
     }
 
