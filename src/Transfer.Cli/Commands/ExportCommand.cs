@@ -8,7 +8,8 @@ using Transfer.Rules.Errors;
 namespace Transfer.Cli.Commands;
 
 /// <summary>
-/// <c>transfer export --model NAME --weights FILE --out MODEL.onnx [...]</c>: exports a built-in (or registered)
+/// <c>transfer export --model NAME --weights FILE --out MODEL.onnx [...]</c> (or <c>transfer export RUN_FOLDER --out …</c>,
+/// taking the run config's model and options and its best weights): exports a built-in (or registered)
 /// model with exactly-fitting weights to ONNX, optionally verifying it in ONNX Runtime against TorchSharp on
 /// labelled data. Everything is validated (and verified) before the file is written; a failed verification
 /// writes nothing and exits 1.
@@ -17,13 +18,15 @@ internal static class ExportCommand
 {
     public static Command Create()
     {
-        Option<string> model = new("--model") { Description = "A built-in model: LeNet5, LeNet6, MLP, ResNet18.", Required = true };
+        Argument<string?> run = new("run") { Description = "A run folder of 'transfer run': its config's model and options, its best.safetensors.", Arity = ArgumentArity.ZeroOrOne };
+        Option<string?> config = new("--config") { Description = "The run's config, when the run folder holds no config.yaml." };
+        Option<string?> model = new("--model") { Description = "A built-in model: LeNet5, LeNet6, MLP, ResNet18." };
         Option<string[]> modelOptions = new("--model-option")
         {
             Description = "A model option as key=value (classes=10, in_channels=1, hidden=256,128); repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
-        Option<string> weights = new("--weights") { Description = "The model's weights: exactly its state dict, in any readable format.", Required = true };
+        Option<string?> weights = new("--weights") { Description = "The model's weights: exactly its state dict, in any readable format." };
         Option<string?> key = TransferOptions.Key();
         Option<string> output = new("--out") { Description = "The .onnx file to write (atomically).", Required = true };
         Option<int> opset = new("--opset") { Description = "The ONNX opset, 13 to 17.", DefaultValueFactory = _ => OnnxExportOptions.MaxOpset };
@@ -38,13 +41,13 @@ internal static class ExportCommand
 
         Command command = new("export", "Export a model with its weights to ONNX, with pre- and post-processing in the graph.")
         {
-            model, modelOptions, weights, key, output, opset, input, mean, std, kind, shape, verify,
+            run, config, model, modelOptions, weights, key, output, opset, input, mean, std, kind, shape, verify,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             new Request(
-                parse.GetValue(model)!,
+                parse.GetValue(model),
                 parse.GetValue(modelOptions) ?? [],
-                parse.GetValue(weights)!,
+                parse.GetValue(weights),
                 parse.GetValue(key),
                 parse.GetValue(output)!,
                 parse.GetValue(opset),
@@ -53,7 +56,11 @@ internal static class ExportCommand
                 parse.GetValue(std),
                 parse.GetValue(kind)!,
                 parse.GetValue(shape),
-                parse.GetValue(verify)),
+                parse.GetValue(verify))
+            {
+                RunFolder = parse.GetValue(run),
+                Config = parse.GetValue(config),
+            },
             Console.Out)));
         return command;
     }
@@ -65,19 +72,19 @@ internal static class ExportCommand
             throw new UsageException($"--out {request.Out} must end in .onnx.");
         }
 
-        if (!File.Exists(request.Weights))
+        (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames) = Source(request);
+        if (!File.Exists(weightsPath))
         {
-            throw new UsageException($"--weights {request.Weights} does not exist.");
+            throw new UsageException($"--weights {weightsPath} does not exist.");
         }
 
-        Dictionary<string, string> modelOptions = ModelOptions(request.ModelOptions);
-        using TorchSharp.torch.nn.Module created = ModelRegistry.Create(request.Model, modelOptions);
+        using TorchSharp.torch.nn.Module created = ModelRegistry.Create(modelName, modelOptions);
         if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model)
         {
-            throw new UsageException($"model {request.Model} does not map one tensor to one tensor, so it cannot be exported.");
+            throw new UsageException($"model {modelName} does not map one tensor to one tensor, so it cannot be exported.");
         }
 
-        OnnxExportOptions options = Options(request, model);
+        OnnxExportOptions options = Options(request, modelName, model) with { ClassNames = classNames };
         IReadOnlyList<string> problems = options.Problems();
         if (problems.Count > 0)
         {
@@ -85,7 +92,7 @@ internal static class ExportCommand
         }
 
         using LabeledTensors? data = request.Verify is null ? null : EvaluationData.Load(request.Verify);
-        string sha256 = ModelWeights.LoadExact(model, request.Weights, request.Key);
+        string sha256 = ModelWeights.LoadExact(model, weightsPath, request.Key);
         options = options with { SourceSha256 = sha256 };
         byte[] bytes = OnnxExporter.Export(model, options);
         if (data is not null)
@@ -101,7 +108,7 @@ internal static class ExportCommand
 
         OnnxExporter.WriteFile(request.Out, bytes);
         stdout.WriteLine(
-            $"wrote {request.Out}: {model.GetType().Name}, opset {options.Opset}, input {request.Input} [batch, {options.Channels}, {Dim(options.Height, "height")}, {Dim(options.Width, "width")}], output {request.Output}, weights {request.Weights} (sha256 {sha256})");
+            $"wrote {request.Out}: {model.GetType().Name}, opset {options.Opset}, input {request.Input} [batch, {options.Channels}, {Dim(options.Height, "height")}, {Dim(options.Width, "width")}], output {request.Output}, weights {weightsPath} (sha256 {sha256})");
         return CommandErrors.Ok;
     }
 
@@ -110,10 +117,32 @@ internal static class ExportCommand
         CultureInfo.InvariantCulture,
         $"verify on {data} ({result.Examples} images): TorchSharp accuracy {result.TorchAccuracy:0.0000}, ONNX Runtime accuracy {result.OnnxAccuracy:0.0000}, difference {result.AccuracyDifferencePoints:0.00} pp, max |Δ logit| {result.MaxLogitDelta:0.0e+00}: {(result.Passed ? "ok" : $"FAILED (limits {OnnxVerification.MaxAccuracyDifferencePoints} pp, {OnnxVerification.MaxLogitDifference:0e+00})")}");
 
-    private static OnnxExportOptions Options(Request request, TorchSharp.torch.nn.Module model)
+    /// <summary>The model, its options, the weights and the class names: from the run folder, or from --model and --weights.</summary>
+    private static (string Model, Dictionary<string, string> Options, string Weights, IReadOnlyList<string>? Classes) Source(Request request)
+    {
+        if (request.RunFolder is null)
+        {
+            if (request.Model is null || request.Weights is null)
+            {
+                throw new UsageException("give --model and --weights, or a run folder.");
+            }
+
+            return (request.Model, ModelOptions(request.ModelOptions), request.Weights, null);
+        }
+
+        if (request.Model is not null || request.Weights is not null || request.ModelOptions.Count > 0)
+        {
+            throw new UsageException($"give a run folder ({request.RunFolder}) or --model and --weights, not both.");
+        }
+
+        RunExportSource run = RunExportSource.Read(request.RunFolder, request.Config);
+        return (run.Model, new Dictionary<string, string>(run.ModelOptions, StringComparer.Ordinal), run.Weights, run.ClassNames);
+    }
+
+    private static OnnxExportOptions Options(Request request, string modelName, TorchSharp.torch.nn.Module model)
     {
         OnnxExportOptions options = request.InputShape is null
-            ? ModelInputShape.Defaults(model) ?? throw new UsageException($"model {request.Model} has no default input shape; give --input-shape C,H,W.")
+            ? ModelInputShape.Defaults(model) ?? throw new UsageException($"model {modelName} has no default input shape; give --input-shape C,H,W.")
             : Shape(request.InputShape);
         return options with
         {
@@ -183,9 +212,9 @@ internal static class ExportCommand
 
     /// <summary>The parsed command line.</summary>
     internal sealed record Request(
-        string Model,
+        string? Model,
         IReadOnlyList<string> ModelOptions,
-        string Weights,
+        string? Weights,
         string? Key,
         string Out,
         int Opset,
@@ -194,7 +223,14 @@ internal static class ExportCommand
         string? Std,
         string Output,
         string? InputShape,
-        string? Verify);
+        string? Verify)
+    {
+        /// <summary>A run folder to export instead of --model and --weights.</summary>
+        public string? RunFolder { get; init; }
+
+        /// <summary>The run's config when the folder holds no config.yaml.</summary>
+        public string? Config { get; init; }
+    }
 
     /// <summary>A bad argument: exit 2 with the one-line message.</summary>
     private sealed class UsageException(string message) : TransferException(message);

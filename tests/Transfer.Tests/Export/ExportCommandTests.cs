@@ -78,6 +78,59 @@ public sealed class ExportCommandTests
         Assert.Equal("error: Argument 'scores' not recognized. Must be one of: 'logits', 'probs', 'label' (see 'transfer --help')\n", stderr);
     }
 
+    [Fact]
+    public void Run_folder_exports_its_config_model_with_best_weights_and_fashion_mnist_class_names()
+    {
+        string run = TestFolders.New("export-run");
+        File.WriteAllText(Path.Combine(run, "config.yaml"), $$"""
+            seed: 0
+            source: { path: {{TestLenet5()}}, key: auto }
+            target: { model: LeNet6, classes: 10 }
+            data: { kind: idx, path: auto }
+            finetune: { epochs: 1 }
+            """);
+        string weights = ExportFixtures.Weights(new LeNet6(), 31, Path.Combine(run, "best.safetensors"));
+        string output = Path.Combine(run, "lenet6.onnx");
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, output, 17, "uint8", null, null, "label", null, ExportFixtures.IdxFolder(50, 32)) { RunFolder = run };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, stdout), stderr);
+
+        Assert.Equal(string.Empty, stderr.ToString());
+        Assert.Equal(0, code);
+        Assert.Contains($"wrote {output}: LeNet6, opset 17, input uint8 [batch, 1, 28, 28], output label, weights {weights} (sha256 ", stdout.ToString(), StringComparison.Ordinal);
+        ModelProto proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(output));
+        Assert.Equal(
+            """["T-shirt/top","Trouser","Pullover","Dress","Coat","Sandal","Shirt","Sneaker","Bag","Ankle boot"]""",
+            proto.MetadataProps.Single(p => p.Key == "transfer.class_names").Value);
+    }
+
+    [Fact]
+    public void Run_folder_without_a_config_is_refused_naming_the_fix()
+    {
+        string run = TestFolders.New("export-run-empty");
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, Path.Combine(run, "m.onnx"), 17, "float", null, null, "logits", null, null) { RunFolder = run };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: Run folder {run} has no config.yaml; name the run's config with --config FILE.\n", stderr.ToString());
+        Assert.Empty(Directory.GetFiles(run));
+    }
+
+    private static string TestLenet5()
+    {
+        string folder = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(folder, "Transfer.sln")))
+        {
+            folder = Path.GetDirectoryName(folder)!;
+        }
+
+        return Path.Combine(folder, "examples", "LeNet5to6", "lenet5.pt");
+    }
+
     /// <summary>A request for LeNet6 with uint8 input and label output; later arguments override (--model, --out, …).</summary>
     private static ExportCommand.Request Request(string weights, string output, params string[] overrides)
     {
