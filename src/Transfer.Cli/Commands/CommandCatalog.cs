@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return ConvertCommand.Create();
         yield return RunCommand.Create();
         yield return ExportCommand.Create();
+        yield return EvaluateCommand.Create();
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using Transfer.Data;
 using Transfer.Export;
 using Transfer.Models;
-using Transfer.Rules.Errors;
 
 namespace Transfer.Cli.Commands;
 
@@ -69,26 +68,26 @@ internal static class ExportCommand
     {
         if (!string.Equals(Path.GetExtension(request.Out), ".onnx", StringComparison.OrdinalIgnoreCase))
         {
-            throw new UsageException($"--out {request.Out} must end in .onnx.");
+            throw new ModelArguments.Invalid($"--out {request.Out} must end in .onnx.");
         }
 
         (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames) = Source(request);
         if (!File.Exists(weightsPath))
         {
-            throw new UsageException($"--weights {weightsPath} does not exist.");
+            throw new ModelArguments.Invalid($"--weights {weightsPath} does not exist.");
         }
 
         using TorchSharp.torch.nn.Module created = ModelRegistry.Create(modelName, modelOptions);
         if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model)
         {
-            throw new UsageException($"model {modelName} does not map one tensor to one tensor, so it cannot be exported.");
+            throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor, so it cannot be exported.");
         }
 
         OnnxExportOptions options = Options(request, modelName, model) with { ClassNames = classNames };
         IReadOnlyList<string> problems = options.Problems();
         if (problems.Count > 0)
         {
-            throw new UsageException($"{string.Join("; ", problems)}.");
+            throw new ModelArguments.Invalid($"{string.Join("; ", problems)}.");
         }
 
         using LabeledTensors? data = request.Verify is null ? null : EvaluationData.Load(request.Verify);
@@ -124,15 +123,15 @@ internal static class ExportCommand
         {
             if (request.Model is null || request.Weights is null)
             {
-                throw new UsageException("give --model and --weights, or a run folder.");
+                throw new ModelArguments.Invalid("give --model and --weights, or a run folder.");
             }
 
-            return (request.Model, ModelOptions(request.ModelOptions), request.Weights, null);
+            return (request.Model, ModelArguments.Options(request.ModelOptions), request.Weights, null);
         }
 
         if (request.Model is not null || request.Weights is not null || request.ModelOptions.Count > 0)
         {
-            throw new UsageException($"give a run folder ({request.RunFolder}) or --model and --weights, not both.");
+            throw new ModelArguments.Invalid($"give a run folder ({request.RunFolder}) or --model and --weights, not both.");
         }
 
         RunExportSource run = RunExportSource.Read(request.RunFolder, request.Config);
@@ -142,7 +141,7 @@ internal static class ExportCommand
     private static OnnxExportOptions Options(Request request, string modelName, TorchSharp.torch.nn.Module model)
     {
         OnnxExportOptions options = request.InputShape is null
-            ? ModelInputShape.Defaults(model) ?? throw new UsageException($"model {modelName} has no default input shape; give --input-shape C,H,W.")
+            ? ModelInputShape.Defaults(model) ?? throw new ModelArguments.Invalid($"model {modelName} has no default input shape; give --input-shape C,H,W.")
             : Shape(request.InputShape);
         return options with
         {
@@ -154,8 +153,8 @@ internal static class ExportCommand
                 "label" => OnnxOutputKind.Label,
                 _ => OnnxOutputKind.Logits,
             },
-            Mean = Floats("--mean", request.Mean),
-            Std = Floats("--std", request.Std),
+            Mean = ModelArguments.Floats("--mean", request.Mean),
+            Std = ModelArguments.Floats("--std", request.Std),
         };
     }
 
@@ -165,47 +164,10 @@ internal static class ExportCommand
         int?[] dims = parts.Select(p => p == "?" ? (int?)null : int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : -1).ToArray();
         if (parts.Length != 3 || dims.Any(d => d == -1) || dims[0] is null)
         {
-            throw new UsageException($"--input-shape must be C,H,W with positive integers (H and W may be '?'), not '{text}'.");
+            throw new ModelArguments.Invalid($"--input-shape must be C,H,W with positive integers (H and W may be '?'), not '{text}'.");
         }
 
         return new OnnxExportOptions { Channels = dims[0]!.Value, Height = dims[1], Width = dims[2] };
-    }
-
-    private static float[]? Floats(string option, string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
-        float[] values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-            {
-                throw new UsageException($"{option} must be comma-separated numbers, not '{text}'.");
-            }
-        }
-
-        return values;
-    }
-
-    private static Dictionary<string, string> ModelOptions(IEnumerable<string> pairs)
-    {
-        Dictionary<string, string> options = new(StringComparer.Ordinal);
-        foreach (string pair in pairs)
-        {
-            int equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                throw new UsageException($"--model-option must be key=value, not '{pair}'.");
-            }
-
-            options[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
-        }
-
-        return options;
     }
 
     private static string Dim(int? size, string name) => size?.ToString(CultureInfo.InvariantCulture) ?? name;
@@ -231,7 +193,4 @@ internal static class ExportCommand
         /// <summary>The run's config when the folder holds no config.yaml.</summary>
         public string? Config { get; init; }
     }
-
-    /// <summary>A bad argument: exit 2 with the one-line message.</summary>
-    private sealed class UsageException(string message) : TransferException(message);
 }
