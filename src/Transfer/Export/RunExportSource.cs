@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Transfer.Data;
 using Transfer.FineTuning.Config;
 
@@ -18,7 +19,10 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
     public static IReadOnlyList<string> FashionMnistClasses { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Reads the run folder and its config (<paramref name="configPath"/>, or <c>config.yaml</c> in the folder).</summary>
+    /// <summary>
+    /// Reads the run folder and its config (<paramref name="configPath"/>, or <c>config.yaml</c> in the folder);
+    /// without a config, the model <c>report.json</c> names, with its default options.
+    /// </summary>
     /// <exception cref="OnnxExportException">The folder, its config or its best weights are missing.</exception>
     public static RunExportSource Read(string runFolder, string? configPath = null)
     {
@@ -28,20 +32,43 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
             throw new OnnxExportException($"Run folder {runFolder} does not exist.");
         }
 
-        string config = configPath ?? Path.Combine(runFolder, "config.yaml");
-        if (!File.Exists(config))
-        {
-            throw new OnnxExportException($"Run folder {runFolder} has no config.yaml; name the run's config with --config FILE.");
-        }
-
         string weights = Path.Combine(runFolder, "best.safetensors");
         if (!File.Exists(weights))
         {
             throw new OnnxExportException($"Run folder {runFolder} has no best.safetensors; export a finished run (or give --model and --weights).");
         }
 
-        RunConfig run = RunConfigReader.Load(config);
-        return new RunExportSource(run.Target.Model, run.Target.Options, weights, Classes(run.Data));
+        string config = configPath ?? Path.Combine(runFolder, "config.yaml");
+        if (File.Exists(config) || configPath is not null)
+        {
+            RunConfig run = RunConfigReader.Load(config);
+            return new RunExportSource(run.Target.Model, run.Target.Options, weights, Classes(run.Data));
+        }
+
+        // Without its config, the run's report still names the target model; its default options must then
+        // fit best.safetensors exactly (ModelWeights.LoadExact refuses otherwise), so nothing is guessed silently.
+        string report = Path.Combine(runFolder, "report.json");
+        string? model = File.Exists(report) ? TargetOf(report) : null;
+        return model is null
+            ? throw new OnnxExportException($"Run folder {runFolder} has no config.yaml and no report.json naming its model; name the run's config with --config FILE.")
+            : new RunExportSource(model, new Dictionary<string, string>(), weights, null);
+    }
+
+    private static string? TargetOf(string report)
+    {
+        try
+        {
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(report));
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("target", out JsonElement target)
+                && target.ValueKind == JsonValueKind.String
+                    ? target.GetString()
+                    : null;
+        }
+        catch (JsonException e)
+        {
+            throw new OnnxExportException($"Run report {report} is not valid JSON: {e.Message}", e);
+        }
     }
 
     private static IReadOnlyList<string>? Classes(DataConfig data)

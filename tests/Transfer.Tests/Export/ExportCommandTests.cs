@@ -107,7 +107,7 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
-    public void Run_folder_without_a_config_is_refused_naming_the_fix()
+    public void Run_folder_without_best_weights_is_refused()
     {
         string run = TestFolders.New("export-run-empty");
         StringWriter stderr = new();
@@ -116,8 +116,38 @@ public sealed class ExportCommandTests
         int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
 
         Assert.Equal(2, code);
-        Assert.Equal($"error: Run folder {run} has no config.yaml; name the run's config with --config FILE.\n", stderr.ToString());
+        Assert.Equal($"error: Run folder {run} has no best.safetensors; export a finished run (or give --model and --weights).\n", stderr.ToString());
         Assert.Empty(Directory.GetFiles(run));
+    }
+
+    [Fact]
+    public void Run_folder_without_config_or_report_is_refused_naming_the_fix()
+    {
+        string run = TestFolders.New("export-run-noconfig");
+        ExportFixtures.Weights(new LeNet6(), 5, Path.Combine(run, "best.safetensors"));
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, Path.Combine(run, "m.onnx"), 17, "float", null, null, "logits", null, null) { RunFolder = run };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: Run folder {run} has no config.yaml and no report.json naming its model; name the run's config with --config FILE.\n", stderr.ToString());
+        Assert.Equal(["best.safetensors"], Directory.GetFiles(run).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Run_folder_without_config_takes_the_model_its_report_names_and_refuses_weights_that_need_other_options()
+    {
+        string run = TestFolders.New("export-run-report");
+        ExportFixtures.Weights(new LeNet6(4), 6, Path.Combine(run, "best.safetensors"));
+        File.WriteAllText(Path.Combine(run, "report.json"), """{ "source": "lenet5.pt", "target": "LeNet6" }""");
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, Path.Combine(run, "m.onnx"), 17, "float", null, null, "logits", null, null) { RunFolder = run };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: Weights {run}/best.safetensors do not fit LeNet6: 'fc.7.weight' is [4, 64] in the file but [10, 64] in the model.\n", stderr.ToString());
     }
 
     private static string TestLenet5()
