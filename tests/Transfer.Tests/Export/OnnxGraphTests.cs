@@ -95,6 +95,16 @@ public sealed class OnnxGraphTests
     }
 
     [Fact]
+    public void Circular_padding_is_refused_naming_the_conv()
+    {
+        using torch.nn.Module model = Sequential(("conv", Conv2d(1, 2, 3, padding: 1, padding_mode: TorchSharp.PaddingModes.Circular)), ("flat", Flatten()));
+
+        OnnxExportException error = Assert.Throws<OnnxExportException>(() => OnnxExporter.Export(model, new OnnxExportOptions()));
+
+        Assert.Equal("Cannot export module 'conv' (Conv2d) to ONNX: padding mode Circular has no ONNX form at opset 17.", error.Message);
+    }
+
+    [Fact]
     public void Refused_export_leaves_an_existing_file_untouched()
     {
         string path = Path.Combine(TestFolders.New("onnx-refused"), "model.onnx");
