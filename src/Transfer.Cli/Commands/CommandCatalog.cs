@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return RunCommand.Create();
         yield return ExportCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return PredictCommand.Create();
     }
 }
