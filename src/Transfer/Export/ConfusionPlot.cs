@@ -22,7 +22,16 @@ public static class ConfusionPlot
 
         Plot plot = new();
         plot.Title("Confusion matrix (row: true class, column: predicted)");
-        plot.Add.Heatmap(counts);
+        ScottPlot.Plottables.Heatmap heatmap = plot.Add.Heatmap(counts);
+        plot.Add.ColorBar(heatmap);
+
+        // The heatmap draws row 0 at the top, at y = k − 1: label each row and column by its class.
+        double[] positions = Enumerable.Range(0, k).Select(i => (double)i).ToArray();
+        string[] classes = Enumerable.Range(0, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        plot.Axes.Bottom.SetTicks(positions, classes);
+        plot.Axes.Left.SetTicks(positions.Select(y => k - 1 - y).ToArray(), classes);
+        plot.Axes.Bottom.Label.Text = "predicted class";
+        plot.Axes.Left.Label.Text = "true class";
         return plot.GetImageBytes(700, 600, ImageFormat.Png);
     }
 
