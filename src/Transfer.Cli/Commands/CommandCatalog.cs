@@ -12,5 +12,8 @@ internal static class CommandCatalog
         yield return ApplyCommand.Create();
         yield return ConvertCommand.Create();
         yield return RunCommand.Create();
+        yield return ExportCommand.Create();
+        yield return EvaluateCommand.Create();
+        yield return PredictCommand.Create();
     }
 }

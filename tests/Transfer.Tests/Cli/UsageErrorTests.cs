@@ -23,7 +23,7 @@ public sealed class UsageErrorTests
         (int code, _, string stderr) = CliProcess.Run("bogus");
 
         Assert.Equal(2, code);
-        Assert.Equal("error: unknown verb 'bogus'; the verbs are inspect, plan, apply, convert, run (see 'transfer --help')\n", stderr);
+        Assert.Equal("error: unknown verb 'bogus'; the verbs are inspect, plan, apply, convert, run, export, evaluate, predict (see 'transfer --help')\n", stderr);
     }
 
     [Fact]

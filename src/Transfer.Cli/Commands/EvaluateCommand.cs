@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using Transfer.Data;
+using Transfer.Export;
+using Transfer.Models;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary>
+/// <c>transfer evaluate &lt;model.onnx | --model NAME --weights FILE&gt; --data DATA [--out DIR]</c>: accuracy,
+/// the confusion matrix and per-class precision/recall on stdout, and <c>confusion.png</c> in the current
+/// folder or <c>--out</c>.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        Argument<string?> onnx = new("model.onnx") { Description = "An ONNX classifier (as transfer export writes).", Arity = ArgumentArity.ZeroOrOne };
+        Option<string?> model = new("--model") { Description = "A built-in model to evaluate with TorchSharp instead: LeNet5, LeNet6, MLP, ResNet18." };
+        Option<string[]> modelOptions = new("--model-option") { Description = "A model option as key=value; repeatable." };
+        Option<string?> weights = new("--weights") { Description = "The model's weights (exactly its state dict)." };
+        Option<string?> mean = new("--mean") { Description = "Mean subtracted before the TorchSharp model (one value or one per channel)." };
+        Option<string?> std = new("--std") { Description = "Standard deviation divided by before the TorchSharp model." };
+        Option<string> data = new("--data") { Description = "A folder (IDX files or image folder) or 'fashion-mnist'.", Required = true };
+        Option<string?> outDir = new("--out") { Description = "Folder for confusion.png (default: the current folder)." };
+        Command command = new("evaluate", "Accuracy, confusion matrix and per-class precision/recall of an ONNX model or a TorchSharp model.")
+        {
+            onnx, model, modelOptions, weights, mean, std, data, outDir,
+        };
+        command.SetAction(parse => CommandErrors.Run(() => Run(
+            parse.GetValue(onnx), parse.GetValue(model), parse.GetValue(modelOptions) ?? [], parse.GetValue(weights),
+            parse.GetValue(mean), parse.GetValue(std), parse.GetValue(data)!, parse.GetValue(outDir) ?? Directory.GetCurrentDirectory(), Console.Out)));
+        return command;
+    }
+
+    internal static int Run(
+        string? onnxPath, string? modelName, IReadOnlyList<string> modelOptions, string? weights, string? mean, string? std, string data, string outDir, TextWriter stdout)
+    {
+        if ((onnxPath is null) == (modelName is null) || (modelName is null) != (weights is null))
+        {
+            throw new ModelArguments.Invalid("give an .onnx file, or --model and --weights, not both.");
+        }
+
+        if (onnxPath is not null && !File.Exists(onnxPath))
+        {
+            throw new ModelArguments.Invalid($"{onnxPath} does not exist.");
+        }
+
+        if (weights is not null && !File.Exists(weights))
+        {
+            throw new ModelArguments.Invalid($"--weights {weights} does not exist.");
+        }
+
+        float[]? meanValues = ModelArguments.Floats("--mean", mean);
+        float[]? stdValues = ModelArguments.Floats("--std", std);
+        using LabeledTensors images = EvaluationData.Load(data);
+        long[] labels = images.Labels.data<long>().ToArray();
+        long[] predicted;
+        IReadOnlyList<string>? classNames = null;
+        if (onnxPath is not null)
+        {
+            classNames = ClassifierPredictions.ClassNames(onnxPath);
+            predicted = ClassifierPredictions.Onnx(onnxPath, images);
+        }
+        else
+        {
+            using TorchSharp.torch.nn.Module created = ModelRegistry.Create(modelName!, ModelArguments.Options(modelOptions));
+            if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> classifier)
+            {
+                throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor.");
+            }
+
+            ModelWeights.LoadExact(classifier, weights!);
+            predicted = ClassifierPredictions.Torch(classifier, images, meanValues, stdValues);
+        }
+
+        int classes = (int)Math.Max(images.ClassCount, predicted.Length == 0 ? 0 : predicted.Max() + 1);
+        ClassificationEvaluation evaluation = ClassificationEvaluation.From(labels, predicted, classes);
+        stdout.Write(EvaluationReport.Render(evaluation, classNames));
+        string png = Path.Combine(outDir, "confusion.png");
+        ConfusionPlot.Write(png, evaluation);
+        stdout.WriteLine($"wrote {png}");
+        return CommandErrors.Ok;
+    }
+}
