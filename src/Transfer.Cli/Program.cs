@@ -6,7 +6,7 @@ using Transfer.Rules.Errors;
 
 // A plain Command named "transfer" (a RootCommand takes the executable's name, Transfer.Cli), with the
 // help and version options a RootCommand would add.
-Command root = new("transfer", "transfer: partial weight loading for TorchSharp: inspect, plan, apply, convert, run.")
+Command root = new("transfer", "transfer: partial weight loading for TorchSharp: inspect, plan, apply, convert, run, export, evaluate, predict.")
 {
     new HelpOption(),
     new VersionOption(),
