@@ -97,19 +97,9 @@ internal static class ApplyValidator
             return "Plan entry with an init policy lacks a target key.";
         }
 
-        if (!written.Add(key))
+        if (TargetProblem(entry, key, targets, written, out TensorSpec into) is { } problem)
         {
-            return $"Plan writes target '{key}' more than once.";
-        }
-
-        if (!targets.TryGetValue(key, out TensorSpec? into))
-        {
-            return $"Plan target '{key}' is not in the target.";
-        }
-
-        if (entry.TargetShape is not null && !entry.TargetShape.SequenceEqual(into.Shape))
-        {
-            return $"Target '{key}' is {TensorSpec.FormatShape(into.Shape)} but the plan expected {TensorSpec.FormatShape(entry.TargetShape)}.";
+            return problem;
         }
 
         TensorInit init = entry.Init!;
@@ -126,6 +116,26 @@ internal static class ApplyValidator
         return null;
     }
 
+    /// <summary>What is wrong with the target side of an entry that writes <paramref name="key"/> (once, known, of the planned shape), or null.</summary>
+    private static string? TargetProblem(PlanEntry entry, string key, Dictionary<string, TensorSpec> targets, HashSet<string> written, out TensorSpec into)
+    {
+        into = null!;
+        if (!written.Add(key))
+        {
+            return $"Plan writes target '{key}' more than once.";
+        }
+
+        if (!targets.TryGetValue(key, out TensorSpec? found))
+        {
+            return $"Plan target '{key}' is not in the target.";
+        }
+
+        into = found;
+        return entry.TargetShape is not null && !entry.TargetShape.SequenceEqual(found.Shape)
+            ? $"Target '{key}' is {TensorSpec.FormatShape(found.Shape)} but the plan expected {TensorSpec.FormatShape(entry.TargetShape)}."
+            : null;
+    }
+
     /// <summary>The first thing wrong with one copying entry, or null.</summary>
     private static string? Check(PlanEntry entry, Dictionary<string, TensorSpec> sources, Dictionary<string, TensorSpec> targets, HashSet<string> written)
     {
@@ -136,19 +146,9 @@ internal static class ApplyValidator
         }
 
         string key = entry.Target;
-        if (!written.Add(key))
+        if (TargetProblem(entry, key, targets, written, out TensorSpec into) is { } problem)
         {
-            return $"Plan writes target '{key}' more than once.";
-        }
-
-        if (!targets.TryGetValue(key, out TensorSpec? into))
-        {
-            return $"Plan target '{key}' is not in the target.";
-        }
-
-        if (entry.TargetShape is not null && !entry.TargetShape.SequenceEqual(into.Shape))
-        {
-            return $"Target '{key}' is {TensorSpec.FormatShape(into.Shape)} but the plan expected {TensorSpec.FormatShape(entry.TargetShape)}.";
+            return problem;
         }
 
         if (entry.TargetDtype is not null && entry.TargetDtype != into.DType)

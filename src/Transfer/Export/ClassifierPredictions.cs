@@ -101,7 +101,8 @@ public static class ClassifierPredictions
         return [.. predicted];
     }
 
-    private static long[] ArgMax(ReadOnlySpan<float> scores, long rows)
+    /// <summary>The index of the highest score in each of <paramref name="rows"/> rows (the first on ties).</summary>
+    internal static long[] ArgMax(ReadOnlySpan<float> scores, long rows)
     {
         int classes = checked((int)(scores.Length / rows));
         long[] best = new long[rows];

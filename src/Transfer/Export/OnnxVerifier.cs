@@ -146,21 +146,6 @@ public static class OnnxVerifier
             return Run<long>(graph, feed);
         }
 
-        float[] scores = Run<float>(graph, feed);
-        int classes = checked((int)(scores.Length / size));
-        long[] predicted = new long[size];
-        for (int row = 0; row < size; row++)
-        {
-            ReadOnlySpan<float> values = scores.AsSpan(row * classes, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                best = values[c] > values[best] ? c : best;
-            }
-
-            predicted[row] = best;
-        }
-
-        return predicted;
+        return ClassifierPredictions.ArgMax(Run<float>(graph, feed), size);
     }
 }
