@@ -132,6 +132,19 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
     /// </summary>
     private unsafe uint ReadCounting(byte* destination, long start, long count)
     {
+        if (FoldedCrc32.IsSupported)
+        {
+            uint folded = 0;
+            for (long done = 0; done < count; done += Step)
+            {
+                int n = (int)Math.Min(Step, count - done);
+                file.Read(offset + start + done, destination + done, n);
+                folded = FoldedCrc32.Append(folded, new ReadOnlySpan<byte>(destination + done, n));
+            }
+
+            return folded;
+        }
+
         Crc32 crc = new();
         for (long done = 0; done < count; done += Step)
         {
