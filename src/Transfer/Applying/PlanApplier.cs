@@ -39,7 +39,11 @@ public static class PlanApplier
     /// at a time; the rest are read one at a time and copied.
     /// </summary>
     /// <exception cref="TransferPlanException">The plan is invalid or does not fit the checkpoint or the model; nothing was written.</exception>
-    /// <exception cref="CheckpointFormatException">The file failed while tensors were read (after validation passed).</exception>
+    /// <exception cref="CheckpointFormatException">
+    /// The file failed while tensors were read (after validation passed), such as a zip member whose bytes do
+    /// not match its recorded CRC-32 (checked as they are read): parameters already read keep the new bytes,
+    /// so the model is partly loaded and should be rebuilt or reloaded.
+    /// </exception>
     public static ApplyReport Apply(TransferPlan plan, torch.nn.Module target, Checkpoint source)
     {
         ArgumentNullException.ThrowIfNull(source);
