@@ -81,6 +81,15 @@ foreach (string format in new[] { ".pt", ".safetensors" })
     Console.WriteLine($"{format + " (s)",-18}{ours,10:F3}{bridge,10:F3}{torchTime,10}{ours / bridge,19:F2}x  goal <= 0.5x: {(ours <= 0.5 * bridge ? "met" : "NOT met")}");
 }
 
+// Each round's two loads of a format ran back to back, so their ratio is less affected by other jobs
+// starting or stopping during the run than the ratio of the medians above.
+Console.WriteLine();
+foreach (string format in new[] { ".pt", ".safetensors" })
+{
+    List<double> ratios = [.. times[$"Transfer {format}"].Zip(times[$"PyBridge {format}"], (t, b) => t / b).Order()];
+    Console.WriteLine($"median of the per-round Transfer/PyBridge ratios, {format}: {ratios[ratios.Count / 2]:F2}x");
+}
+
 Console.WriteLine();
 foreach ((string name, List<double> values) in times)
 {

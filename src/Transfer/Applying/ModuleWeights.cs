@@ -21,7 +21,10 @@ public static class ModuleWeights
     /// <param name="stateDictKey">For checkpoint dicts, the entry holding the state dict; null finds it.</param>
     /// <returns>The plan and what was copied.</returns>
     /// <exception cref="TransferPlanException">The plan breaks its rules or does not fit; the model is untouched.</exception>
-    /// <exception cref="CheckpointFormatException">The file is not a readable checkpoint.</exception>
+    /// <exception cref="CheckpointFormatException">
+    /// The file is not a readable checkpoint, or its bytes proved corrupt while they were read (a zip member
+    /// whose CRC-32 differs from the recorded one): then the model is partly loaded.
+    /// </exception>
     public static LoadReport LoadWeights(this torch.nn.Module model, string path, RuleSet? rules = null, string? stateDictKey = null)
     {
         ArgumentNullException.ThrowIfNull(model);

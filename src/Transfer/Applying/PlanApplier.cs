@@ -39,7 +39,11 @@ public static class PlanApplier
     /// at a time; the rest are read one at a time and copied.
     /// </summary>
     /// <exception cref="TransferPlanException">The plan is invalid or does not fit the checkpoint or the model; nothing was written.</exception>
-    /// <exception cref="CheckpointFormatException">The file failed while tensors were read (after validation passed).</exception>
+    /// <exception cref="CheckpointFormatException">
+    /// The file failed while tensors were read (after validation passed), such as a zip member whose bytes do
+    /// not match its recorded CRC-32 (checked as they are read): parameters already read keep the new bytes,
+    /// so the model is partly loaded and should be rebuilt or reloaded.
+    /// </exception>
     public static ApplyReport Apply(TransferPlan plan, torch.nn.Module target, Checkpoint source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -133,6 +137,9 @@ public static class PlanApplier
     /// <summary>
     /// Reads whole tensors into their targets' storage on every core: contiguous ones in pieces of at most
     /// <see cref="Piece"/> bytes (so one large tensor is read by all threads), the rest whole, largest first.
+    /// A tensor read in pieces whose file records a CRC-32 gets each piece's CRC computed as it is read; once
+    /// all pieces are in, they are combined and compared with the recorded one, so a corrupt file is refused
+    /// (as a whole read refuses it) without a second pass over the bytes.
     /// </summary>
     private static unsafe void ReadAll(List<(PlannedCopy Copy, nint Address, long Length)> direct, SourceTensors source)
     {
@@ -143,43 +150,51 @@ public static class PlanApplier
             return;
         }
 
-        List<(string Name, nint Address, long Start, long Count, bool Whole)> pieces = [];
-        foreach ((PlannedCopy copy, nint address, long length) in direct)
+        List<(int Tensor, nint Address, long Start, long Count, bool Whole)> pieces = [];
+        for (int i = 0; i < direct.Count; i++)
         {
-            string name = copy.Source.Name;
-            if (length <= Piece || !source.HasParts(name))
+            (PlannedCopy copy, nint address, long length) = direct[i];
+            if (length <= Piece || !source.HasParts(copy.Source.Name))
             {
-                pieces.Add((name, address, 0, length, true));
+                pieces.Add((i, address, 0, length, true));
                 continue;
             }
 
             for (long start = 0; start < length; start += Piece)
             {
-                pieces.Add((name, address, start, Math.Min(Piece, length - start), false));
+                pieces.Add((i, address, start, Math.Min(Piece, length - start), false));
             }
         }
 
         pieces.Sort((a, b) => b.Count.CompareTo(a.Count));
+        PartCrc[] parts = new PartCrc[pieces.Count];
         try
         {
             Parallel.ForEach(
-                Partitioner.Create(pieces, EnumerablePartitionerOptions.NoBuffering),
+                Partitioner.Create(Enumerable.Range(0, pieces.Count), EnumerablePartitionerOptions.NoBuffering),
                 new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                p =>
+                k =>
                 {
+                    var p = pieces[k];
+                    string name = direct[p.Tensor].Copy.Source.Name;
                     if (p.Whole)
                     {
-                        source.ReadInto(p.Name, (byte*)p.Address, p.Count);
+                        source.ReadInto(name, (byte*)p.Address, p.Count);
                     }
                     else
                     {
-                        source.ReadPart(p.Name, (byte*)p.Address + p.Start, p.Start, p.Count);
+                        parts[k] = new PartCrc(p.Start, p.Count, source.ReadPart(name, (byte*)p.Address + p.Start, p.Start, p.Count));
                     }
                 });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        foreach (var tensor in Enumerable.Range(0, pieces.Count).Where(k => !pieces[k].Whole).GroupBy(k => pieces[k].Tensor))
+        {
+            source.CheckParts(direct[tensor.Key].Copy.Source.Name, [.. tensor.Select(k => parts[k])]);
         }
     }
 }

@@ -26,8 +26,15 @@ internal abstract class SourceTensors
     /// <summary>True when <see cref="ReadPart"/> can fill any byte range of the named tensor on its own.</summary>
     public virtual bool HasParts(string name) => false;
 
-    /// <summary>Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the named tensor; safe from several threads.</summary>
-    public virtual unsafe void ReadPart(string name, byte* destination, long start, long count) => throw new NotSupportedException();
+    /// <summary>
+    /// Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the named tensor; safe from several
+    /// threads. Returns the part's CRC-32 when the tensor's recorded CRC is still to be checked, by
+    /// <see cref="CheckParts"/> once every part is read.
+    /// </summary>
+    public virtual unsafe uint? ReadPart(string name, byte* destination, long start, long count) => throw new NotSupportedException();
+
+    /// <summary>Checks the parts <see cref="ReadPart"/> read, covering the whole named tensor, against its recorded CRC-32.</summary>
+    public virtual void CheckParts(string name, IReadOnlyList<PartCrc> parts) => throw new NotSupportedException();
 
     public static SourceTensors Of(IReadOnlyDictionary<string, torch.Tensor> tensors) => new Live(tensors);
 
@@ -56,7 +63,9 @@ internal abstract class SourceTensors
 
         public override bool HasParts(string name) => byName[name].HasParts;
 
-        public override unsafe void ReadPart(string name, byte* destination, long start, long count) =>
+        public override unsafe uint? ReadPart(string name, byte* destination, long start, long count) =>
             byName[name].ReadPart(destination, start, count);
+
+        public override void CheckParts(string name, IReadOnlyList<PartCrc> parts) => byName[name].CheckParts(parts);
     }
 }

@@ -68,8 +68,14 @@ public sealed class CheckpointTensor
     /// <summary>
     /// Writes bytes [<paramref name="start"/>, +<paramref name="count"/>) of the tensor's contiguous bytes to
     /// <paramref name="destination"/>, so several threads can fill one large tensor. Needs <see cref="HasParts"/>.
+    /// Returns the part's CRC-32 when the file's recorded CRC is still to be checked: the bytes may then be
+    /// used only after <see cref="CheckParts"/> has passed for all the parts.
     /// </summary>
-    internal unsafe void ReadPart(byte* destination, long start, long count) => source.CopyPart(destination, start, count);
+    internal unsafe uint? ReadPart(byte* destination, long start, long count) => source.CopyPart(destination, start, count);
+
+    /// <summary>Checks the parts <see cref="ReadPart"/> read, covering the whole tensor, against the CRC-32 the file records.</summary>
+    /// <exception cref="CheckpointFormatException">The bytes read are not the ones the file records: it is corrupt.</exception>
+    internal void CheckParts(IReadOnlyList<PartCrc> parts) => source.CheckParts(parts);
 
     /// <summary>
     /// The SHA-256 (lower-case hex) of the tensor's contiguous row-major little-endian bytes, streamed from the

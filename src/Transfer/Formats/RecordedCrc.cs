@@ -69,16 +69,4 @@ internal sealed class RecordedCrc(TensorFile file, string description, long offs
 
         verified = true;
     }
-
-    /// <summary>The CRC-32 of <paramref name="length"/> bytes at <paramref name="pointer"/>, in span-sized steps.</summary>
-    public static unsafe uint Of(byte* pointer, long length)
-    {
-        Crc32 crc = new();
-        for (long done = 0; done < length; done += 1 << 30)
-        {
-            crc.Append(new ReadOnlySpan<byte>(pointer + done, (int)Math.Min(1 << 30, length - done)));
-        }
-
-        return crc.GetCurrentHashAsUInt32();
-    }
 }

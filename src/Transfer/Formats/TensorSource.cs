@@ -21,9 +21,25 @@ internal abstract class TensorSource
     /// <summary>True when <see cref="CopyPart"/> can fill any byte range on its own, so one tensor can be read by several threads.</summary>
     public virtual bool HasParts => false;
 
-    /// <summary>Fills <paramref name="destination"/> with bytes [<paramref name="start"/>, +<paramref name="count"/>) of the contiguous bytes.</summary>
-    public virtual unsafe void CopyPart(byte* destination, long start, long count) => throw new NotSupportedException();
+    /// <summary>
+    /// Fills <paramref name="destination"/> with bytes [<paramref name="start"/>, +<paramref name="count"/>) of
+    /// the contiguous bytes. Returns their CRC-32 when the tensor's recorded CRC is still to be checked: the
+    /// caller must then read every part and pass them all to <see cref="CheckParts"/> before using the bytes.
+    /// </summary>
+    public virtual unsafe uint? CopyPart(byte* destination, long start, long count) => throw new NotSupportedException();
+
+    /// <summary>
+    /// Checks the parts <see cref="CopyPart"/> read, together covering the whole tensor (any order), against
+    /// the recorded CRC-32 by combining their CRCs; nothing to do when none was pending.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">The bytes read differ from the ones the archive records.</exception>
+    public virtual void CheckParts(IReadOnlyList<PartCrc> parts)
+    {
+    }
 }
+
+/// <summary>One part of a tensor read by <see cref="TensorSource.CopyPart"/>: its byte range and the CRC-32 it returned.</summary>
+internal readonly record struct PartCrc(long Start, long Count, uint? Crc);
 
 /// <summary>
 /// A tensor stored contiguously at one place in the file (safetensors, TorchSharp, most .pt tensors);
@@ -32,6 +48,9 @@ internal abstract class TensorSource
 /// </summary>
 internal sealed class ContiguousSource(TensorFile file, long offset, long length, RecordedCrc? member = null) : TensorSource
 {
+    /// <summary>Bytes read and then hashed at a time: well inside one core's L2 cache.</summary>
+    private const int Step = 256 << 10;
+
     public override unsafe void CopyTo(byte* destination, long count)
     {
         if (count != length)
@@ -39,11 +58,10 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
             throw new InvalidOperationException($"Expected {length} bytes, asked for {count}.");
         }
 
-        if (member is not null && !member.IsVerified && member.Covers(offset, length))
+        if (Pending)
         {
-            // The whole member is being read anyway: check the bytes just read.
-            file.Read(offset, destination, length);
-            member.Check(RecordedCrc.Of(destination, length));
+            // The whole member is being read anyway: check the bytes as they arrive.
+            member!.Check(ReadCounting(destination, 0, length));
             return;
         }
 
@@ -52,20 +70,90 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
     }
 
     /// <summary>
-    /// Parts are read on their own once nothing is left to check: with no recorded CRC, or once it matched.
-    /// Until then a whole read is cheaper, as it checks the CRC over the bytes it reads anyway.
+    /// Parts are read on their own with nothing left to check (no recorded CRC, or it matched), or when the
+    /// tensor is its whole member: then each part's CRC-32 is computed as it is read, and
+    /// <see cref="CheckParts"/> combines them into the member's.
     /// </summary>
-    public override bool HasParts => member is null || member.IsVerified;
+    public override bool HasParts => member is null || member.IsVerified || member.Covers(offset, length);
 
-    public override unsafe void CopyPart(byte* destination, long start, long count)
+    public override unsafe uint? CopyPart(byte* destination, long start, long count)
     {
         if (start < 0 || count < 0 || start > length - count)
         {
             throw new InvalidOperationException($"Bytes [{start}, {start}+{count}) are outside the tensor's {length}.");
         }
 
+        if (Pending)
+        {
+            return ReadCounting(destination, start, count);
+        }
+
         member?.Verify();
         file.Read(offset + start, destination, count);
+        return null;
+    }
+
+    public override void CheckParts(IReadOnlyList<PartCrc> parts)
+    {
+        if (member is null || member.IsVerified)
+        {
+            // A part read with no CRC to compute found the member already checked; checks only ever pass once.
+            return;
+        }
+
+        uint crc = 0;
+        long next = 0;
+        foreach (PartCrc part in parts.OrderBy(p => p.Start))
+        {
+            if (part.Start != next || part.Crc is not uint partCrc)
+            {
+                throw new InvalidOperationException($"The parts read do not cover the tensor's {length} bytes with their CRC-32s.");
+            }
+
+            crc = Crc32Combine.Combine(crc, partCrc, part.Count);
+            next += part.Count;
+        }
+
+        if (next != length)
+        {
+            throw new InvalidOperationException($"The parts read cover {next} of the tensor's {length} bytes.");
+        }
+
+        member.Check(crc);
+    }
+
+    /// <summary>True while the tensor is exactly its zip member and that member's CRC-32 is still unchecked.</summary>
+    private bool Pending => member is not null && !member.IsVerified && member.Covers(offset, length);
+
+    /// <summary>
+    /// Reads bytes [<paramref name="start"/>, +<paramref name="count"/>) into <paramref name="destination"/>
+    /// in cache-sized steps and returns their CRC-32, computed over each step right after it arrived (while
+    /// it is still in the core's cache), instead of in a second pass over all the bytes.
+    /// </summary>
+    private unsafe uint ReadCounting(byte* destination, long start, long count)
+    {
+        if (FoldedCrc32.IsSupported)
+        {
+            uint folded = 0;
+            for (long done = 0; done < count; done += Step)
+            {
+                int n = (int)Math.Min(Step, count - done);
+                file.Read(offset + start + done, destination + done, n);
+                folded = FoldedCrc32.Append(folded, new ReadOnlySpan<byte>(destination + done, n));
+            }
+
+            return folded;
+        }
+
+        Crc32 crc = new();
+        for (long done = 0; done < count; done += Step)
+        {
+            int n = (int)Math.Min(Step, count - done);
+            file.Read(offset + start + done, destination + done, n);
+            crc.Append(new ReadOnlySpan<byte>(destination + done, n));
+        }
+
+        return crc.GetCurrentHashAsUInt32();
     }
 
     public override void WriteTo(Stream output)

@@ -1,5 +1,12 @@
+using System.IO.Hashing;
+using TorchSharp;
+using Transfer.Applying;
 using Transfer.Cli.Commands;
 using Transfer.Formats;
+using Transfer.Models;
+using Transfer.Rules;
+using Transfer.Rules.Planning;
+using Transfer.Transfers;
 
 namespace Transfer.Tests.Formats;
 
@@ -78,5 +85,38 @@ public sealed class CorruptMemberTests
         {
             Assert.Equal(expected.Sha256, tensor.Sha256());
         }
+    }
+
+    [Fact]
+    public void A_corrupt_member_read_into_a_live_model_in_parallel_pieces_is_refused_with_the_same_line()
+    {
+        // 2500 x 2100 float32 = 21 MB: read by several threads in 8 MiB pieces, each checked as it is read.
+        using torch.nn.Module<torch.Tensor, torch.Tensor> source = torch.nn.Linear(2100, 2500);
+        using torch.nn.Module<torch.Tensor, torch.Tensor> target = torch.nn.Linear(2100, 2500);
+        string path = Path.Combine(Fixture.TempFolder(), "wide.pt");
+        CheckpointWriter.Write(path, StateDictOrder.Entries(source));
+        byte[] weight = System.Runtime.InteropServices.MemoryMarshal.AsBytes(source.state_dict()["weight"].data<float>().ToArray().AsSpan()).ToArray();
+        byte[] file = File.ReadAllBytes(path);
+        int at = file.AsSpan().IndexOf(weight.AsSpan(0, 256));
+        Assert.True(at > 0);
+        uint recorded = Crc32.HashToUInt32(weight);
+        weight[10_000_000] ^= 0x01; // inside the second piece
+        file[at + 10_000_000] ^= 0x01;
+        File.WriteAllBytes(path, file);
+        string line = $"storage member 'archive/data/0' has CRC-32 {Crc32.HashToUInt32(weight):x8} but the archive records {recorded:x8} (the file is corrupt)";
+
+        using (Checkpoint checkpoint = CheckpointReader.Open(path))
+        {
+            TransferPlan plan = TransferPlanner.Plan(checkpoint.Specs, ModelSpecs.Of(target), RuleSet.Default);
+            Assert.True(checkpoint.Tensors[0].HasParts);
+            StringWriter errors = new();
+            Assert.Equal(2, CommandErrors.Run(() => PlanApplier.Apply(plan, target, checkpoint).Loaded, errors));
+            Assert.Equal($"error: {path}: {line}\n", errors.ToString());
+
+            // Asking again (now whole, by one thread) refuses again: a failed check is never remembered as a pass.
+            Assert.Equal(line, Assert.Throws<CheckpointFormatException>(() => checkpoint.Tensors[0].Load().Dispose()).Problem);
+        }
+
+        Assert.Equal(line, Assert.Throws<CheckpointFormatException>(() => target.LoadWeights(path)).Problem);
     }
 }
