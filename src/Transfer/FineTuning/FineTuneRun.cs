@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
@@ -14,6 +15,7 @@ using Transfer.Rules.Errors;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Yaml;
 using Transfer.Training;
+using Transfer.Versioning;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -39,7 +41,7 @@ public static class FineTuneRun
             RunValidator.ThrowIfAny(problems);
             using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
             BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation);
-            return Run(config, ReadRules(config), model!, data, options);
+            return Run(config, ReadRules(config), model!, data, options, dataFromConfig: true);
         }
     }
 
@@ -96,10 +98,11 @@ public static class FineTuneRun
         BatchCheck.Run(model, config.Target.Model, train, validation);
         DataSets sets = new(
             $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
-        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options);
+        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options, dataFromConfig: false);
     }
 
-    private static FineTuneRunResult Run(RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options)
+    private static FineTuneRunResult Run(
+        RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options, bool dataFromConfig)
     {
         using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         ILogger log = options.Logger;
@@ -109,6 +112,7 @@ public static class FineTuneRun
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
             plan.EnsureValid(); // a plan that breaks its rules is refused before the out folder is touched
+            facts = facts with { Files = new JsonObject { ["inputs"] = RunFiles.Inputs(config, dataFromConfig) } };
             Directory.CreateDirectory(options.OutDir);
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
             FreezeReport freezing = config.FineTune.Freeze.Count > 0
@@ -166,10 +170,21 @@ public static class FineTuneRun
         return new TestEvaluation(loss, accuracy, examples, training.BestEpoch);
     }
 
+    /// <summary>
+    /// Writes report.md, then report.json with the SHA-256 and size of every output in the folder by then
+    /// (report.md included; report.json cannot list itself).
+    /// </summary>
     private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
     {
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing, facts));
+        if (facts.Files is { } files)
+        {
+            JsonObject withOutputs = (JsonObject)files.DeepClone();
+            withOutputs["outputs"] = RunFiles.Outputs(outDir, RunFiles.OutputNames);
+            facts = facts with { Files = withOutputs };
+        }
+
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
     }
 
     private static RuleSet ReadRules(RunConfig config) =>

@@ -36,6 +36,11 @@ internal static class RunReport
             root["results"] = Results(o);
         }
 
+        if (facts.Files is { } files)
+        {
+            root["files"] = files.DeepClone();
+        }
+
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
     }
 
