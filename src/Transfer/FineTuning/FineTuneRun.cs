@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.Export;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.FineTuning.Images;
@@ -75,6 +76,7 @@ public static class FineTuneRun
         }
 
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        problems.AddRange(RunValidator.Export(config.Export, model, null));
         return model;
     }
 
@@ -94,6 +96,7 @@ public static class FineTuneRun
         ArgumentNullException.ThrowIfNull(options);
         List<RunProblem> problems = RunValidator.Setup(config, options, data: null);
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        problems.AddRange(RunValidator.Export(config.Export, model, validation.Images.shape));
         RunValidator.ThrowIfAny(problems);
         BatchCheck.Run(model, config.Target.Model, train, validation);
         DataSets sets = new(
@@ -118,7 +121,7 @@ public static class FineTuneRun
             FreezeReport freezing = config.FineTune.Freeze.Count > 0
                 ? Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn))
                 : FreezeState.Of(model);
-            WriteReports(options.OutDir, plan, freezing, facts);
+            WriteReports(options.OutDir, plan, freezing, facts, RunFiles.OutputNames);
             PlanApplier.Apply(plan, model, source);
         }
 
@@ -139,7 +142,26 @@ public static class FineTuneRun
             training.History.FirstOrDefault(m => m.Epoch == training.BestEpoch),
             training.History.Count == 0 ? null : training.History[^1],
             test);
-        WriteReports(options.OutDir, plan, training.Freezing, facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome });
+        facts = facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome };
+        OnnxVerification? exported = null;
+        List<string> outputs = [.. RunFiles.OutputNames];
+        if (config.Export is { } export)
+        {
+            (JsonObject record, exported) = RunExport.Execute(
+                export, model, options.OutDir, data.Validation, data.Sets.Validation, dataFromConfig ? RunExportSource.Classes(config.Data) : null, log);
+            facts = facts with { Export = record };
+            if (exported.Passed)
+            {
+                outputs.Add(export.File);
+            }
+        }
+
+        WriteReports(options.OutDir, plan, training.Freezing, facts, outputs);
+        if (exported is { Passed: false })
+        {
+            throw new OnnxVerificationException(RunExport.FailureMessage(config.Export!, exported, options.OutDir), exported);
+        }
+
         return new FineTuneRunResult(plan, training) { Test = test };
     }
 
@@ -174,13 +196,13 @@ public static class FineTuneRun
     /// Writes report.md, then report.json with the SHA-256 and size of every output in the folder by then
     /// (report.md included; report.json cannot list itself).
     /// </summary>
-    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
+    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts, IReadOnlyList<string> outputs)
     {
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing, facts));
         if (facts.Files is { } files)
         {
             JsonObject withOutputs = (JsonObject)files.DeepClone();
-            withOutputs["outputs"] = RunFiles.Outputs(outDir, RunFiles.OutputNames);
+            withOutputs["outputs"] = RunFiles.Outputs(outDir, outputs);
             facts = facts with { Files = withOutputs };
         }
 

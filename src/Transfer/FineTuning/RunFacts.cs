@@ -14,6 +14,9 @@ internal sealed record RunFacts(string Device, int Threads, DataSets Sets, RunOu
 {
     /// <summary>The <c>files</c> section (<see cref="Versioning.RunFiles"/>): inputs and outputs with their SHA-256; null to leave it out.</summary>
     public System.Text.Json.Nodes.JsonObject? Files { get; init; }
+
+    /// <summary>The <c>export</c> section (<see cref="RunExport"/>): the exported model, its verification; null without one.</summary>
+    public System.Text.Json.Nodes.JsonObject? Export { get; init; }
 }
 
 /// <summary>What a finished run measured.</summary>

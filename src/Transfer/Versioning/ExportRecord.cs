@@ -15,16 +15,16 @@ internal static class ExportRecord
     public static string SidecarPath(string onnxPath) => onnxPath + ".json";
 
     /// <summary>The record as a JSON object; the model's path is shown relative to its own folder (its file name).</summary>
-    /// <param name="onnxPath">The exported model, already written.</param>
+    /// <param name="onnxPath">The exported model, already written; null when it was not written (failed verification).</param>
     /// <param name="weightsPath">The weights exported.</param>
     /// <param name="configPath">The run config the model and options came from, or null.</param>
     /// <param name="options">The options exported with.</param>
     /// <param name="verifyData">What the export was verified on (a folder or <c>fashion-mnist</c>), or null.</param>
     /// <param name="verification">The verification result, or null when not verified.</param>
     public static JsonObject Json(
-        string onnxPath, string weightsPath, string? configPath, OnnxExportOptions options, string? verifyData, OnnxVerification? verification) => new()
+        string? onnxPath, string weightsPath, string? configPath, OnnxExportOptions options, string? verifyData, OnnxVerification? verification) => new()
         {
-            ["outputs"] = new JsonArray(FileRecord.Of(onnxPath, Path.GetFileName(onnxPath)).ToJson()),
+            ["outputs"] = onnxPath is null ? new JsonArray() : new JsonArray(FileRecord.Of(onnxPath, Path.GetFileName(onnxPath)).ToJson()),
             ["inputs"] = new JsonObject
             {
                 ["weights"] = FileRecord.Of(weightsPath, Path.GetFullPath(weightsPath)).ToJson(),
