@@ -89,3 +89,62 @@ public sealed class RunExportTests : IDisposable
         Assert.False(Directory.Exists(outDir));
     }
 }
+
+/// <summary>A run whose export does not compute what the model computes: the run fails after writing its other outputs.</summary>
+public sealed class RunExportFailureTests : IDisposable
+{
+    private readonly string _out = TinyRun.TempDir();
+
+    public void Dispose() => Directory.Delete(_out, true);
+
+    /// <summary>Doubles its input in TorchSharp but exports as identity: a wrong export, on purpose.</summary>
+    private sealed class WrongExport() : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>("wrong"), Transfer.Export.IOnnxExportable
+    {
+        public override TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor input) => input.mul(2);
+
+        public string ExportOnnx(Transfer.Export.OnnxGraphBuilder graph, string input) => input;
+    }
+
+    [Fact]
+    public void A_failed_verification_ends_the_run_with_one_line_writes_no_model_and_records_the_result()
+    {
+        using TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> tiny = TinyRun.Model(1);
+        string source = Path.Combine(_out, "source.safetensors");
+        Transfer.FineTuning.WeightsFile.Write(source, tiny);
+        using TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model = TorchSharp.torch.nn.Sequential(
+            ("conv", TorchSharp.torch.nn.Sequential(TorchSharp.torch.nn.Conv2d(1, 4, 3), TorchSharp.torch.nn.BatchNorm2d(4), TorchSharp.torch.nn.ReLU())),
+            ("fc", TorchSharp.torch.nn.Sequential(TorchSharp.torch.nn.Flatten(), TorchSharp.torch.nn.Linear(4 * 6 * 6, 16), TorchSharp.torch.nn.ReLU(), TorchSharp.torch.nn.Linear(16, 4))),
+            ("wrong", new WrongExport()));
+        RunConfig config = RunConfigReader.Parse(
+            $$"""
+            source: { path: {{source}} }
+            target: { model: LeNet6 }
+            data: { kind: imagefolder, path: data/shapes }
+            finetune: { device: cpu, epochs: 1, batch_size: 16 }
+            export: {}
+            """,
+            "wrong.yaml",
+            Path.Combine(RepoPaths.Root, "configs"));
+        string run = Path.Combine(_out, "run");
+        using Transfer.Data.LabeledTensors train = TinyRun.Data(64, 1);
+        using Transfer.Data.LabeledTensors validation = TinyRun.Data(32, 2);
+
+        Transfer.Export.OnnxVerificationException e = Assert.Throws<Transfer.Export.OnnxVerificationException>(
+            () => FineTuneRun.Execute(config, model, train, validation, new FineTuneOptions { OutDir = run }));
+
+        Assert.StartsWith("export: model.onnx does not match the TorchSharp model on the validation set (TorchSharp accuracy ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"and was not written; the run's other outputs are in {run} and report.json records the result", e.Message, StringComparison.Ordinal);
+        Assert.Equal((1, "error: " + e.Message), Transfer.Cli.Commands.CommandErrors.Describe(e) is var (code, message) ? (code, "error: " + message) : default);
+        Assert.False(File.Exists(Path.Combine(run, "model.onnx")));
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "report.json")));
+        JsonElement export = report.RootElement.GetProperty("export");
+        Assert.False(export.GetProperty("written").GetBoolean());
+        Assert.False(export.GetProperty("verification").GetProperty("passed").GetBoolean());
+        Assert.True(export.GetProperty("verification").GetProperty("max_logit_delta").GetDouble() > 1e-4);
+        Assert.Empty(export.GetProperty("outputs").EnumerateArray());
+        Assert.Equal(
+            ["config.yaml", "transferred.safetensors", "best.safetensors", "final.safetensors", "metrics.csv", "curves.png", "report.md"],
+            report.RootElement.GetProperty("files").GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("path").GetString()));
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("files").GetProperty("inputs").GetProperty("data").ValueKind);
+    }
+}
