@@ -34,7 +34,7 @@ internal static class CommandErrors
     /// <summary>The exit code and the one-line message for a failure.</summary>
     internal static (int Code, string Message) Describe(Exception e) => e switch
     {
-        TransferPlanException => (PlanFailed, MessageText.OneLine(e.Message)),
+        TransferPlanException or Transfer.Export.OnnxVerificationException => (PlanFailed, MessageText.OneLine(e.Message)),
         TransferException => (BadInput, MessageText.OneLine(e.Message)),
         FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException => (BadInput, MessageText.OneLine(e.Message)),
         YamlException y => (BadInput, MessageText.OneLine($"invalid YAML at line {y.Start.Line}, column {y.Start.Column}: {FirstLine(y.Message)}")),

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Transfer.Data;
 using Transfer.Export;
+using Transfer.IO;
 using Transfer.Models;
+using Transfer.Versioning;
 
 namespace Transfer.Cli.Commands;
 
@@ -11,7 +14,8 @@ namespace Transfer.Cli.Commands;
 /// taking the run config's model and options and its best weights): exports a built-in (or registered)
 /// model with exactly-fitting weights to ONNX, optionally verifying it in ONNX Runtime against TorchSharp on
 /// labelled data. Everything is validated (and verified) before the file is written; a failed verification
-/// writes nothing and exits 1.
+/// writes nothing and exits 1. Beside the model goes <c>&lt;out&gt;.json</c> (<see cref="ExportRecord"/>): its
+/// SHA-256 and size, the weights' (and config's) SHA-256, the options and the verification result.
 /// </summary>
 internal static class ExportCommand
 {
@@ -71,7 +75,7 @@ internal static class ExportCommand
             throw new ModelArguments.Invalid($"--out {request.Out} must end in .onnx.");
         }
 
-        (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames) = Source(request);
+        (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames, string? configPath) = Source(request);
         if (!File.Exists(weightsPath))
         {
             throw new ModelArguments.Invalid($"--weights {weightsPath} does not exist.");
@@ -94,9 +98,11 @@ internal static class ExportCommand
         string sha256 = ModelWeights.LoadExact(model, weightsPath, request.Key);
         options = options with { SourceSha256 = sha256 };
         byte[] bytes = OnnxExporter.Export(model, options);
+        OnnxVerification? verification = null;
         if (data is not null)
         {
             OnnxVerification result = OnnxVerifier.Verify(model, options, bytes, data);
+            verification = result;
             stdout.WriteLine(Describe(request.Verify!, result));
             if (!result.Passed)
             {
@@ -108,6 +114,11 @@ internal static class ExportCommand
         OnnxExporter.WriteFile(request.Out, bytes);
         stdout.WriteLine(
             $"wrote {request.Out}: {model.GetType().Name}, opset {options.Opset}, input {request.Input} [batch, {options.Channels}, {Dim(options.Height, "height")}, {Dim(options.Width, "width")}], output {request.Output}, weights {weightsPath} (sha256 {sha256})");
+        JsonObject record = ExportRecord.Json(request.Out, weightsPath, configPath, options, request.Verify, verification);
+        string sidecar = ExportRecord.SidecarPath(request.Out);
+        AtomicFile.WriteAllText(sidecar, ExportRecord.Text(record));
+        JsonNode written = record["outputs"]![0]!;
+        stdout.WriteLine($"wrote {sidecar}: {Path.GetFileName(request.Out)} sha256 {written["sha256"]}, {written["size"]} bytes");
         return CommandErrors.Ok;
     }
 
@@ -117,7 +128,7 @@ internal static class ExportCommand
         $"verify on {data} ({result.Examples} images): TorchSharp accuracy {result.TorchAccuracy:0.0000}, ONNX Runtime accuracy {result.OnnxAccuracy:0.0000}, difference {result.AccuracyDifferencePoints:0.00} pp, max |Δ logit| {result.MaxLogitDelta:0.0e+00}: {(result.Passed ? "ok" : $"FAILED (limits {OnnxVerification.MaxAccuracyDifferencePoints} pp, {OnnxVerification.MaxLogitDifference:0e+00})")}");
 
     /// <summary>The model, its options, the weights and the class names: from the run folder, or from --model and --weights.</summary>
-    private static (string Model, Dictionary<string, string> Options, string Weights, IReadOnlyList<string>? Classes) Source(Request request)
+    private static (string Model, Dictionary<string, string> Options, string Weights, IReadOnlyList<string>? Classes, string? Config) Source(Request request)
     {
         if (request.RunFolder is null)
         {
@@ -126,7 +137,7 @@ internal static class ExportCommand
                 throw new ModelArguments.Invalid("give --model and --weights, or a run folder.");
             }
 
-            return (request.Model, ModelArguments.Options(request.ModelOptions), request.Weights, null);
+            return (request.Model, ModelArguments.Options(request.ModelOptions), request.Weights, null, null);
         }
 
         if (request.Model is not null || request.Weights is not null || request.ModelOptions.Count > 0)
@@ -135,7 +146,8 @@ internal static class ExportCommand
         }
 
         RunExportSource run = RunExportSource.Read(request.RunFolder, request.Config);
-        return (run.Model, new Dictionary<string, string>(run.ModelOptions, StringComparer.Ordinal), run.Weights, run.ClassNames);
+        string config = request.Config ?? Path.Combine(request.RunFolder, "config.yaml");
+        return (run.Model, new Dictionary<string, string>(run.ModelOptions, StringComparer.Ordinal), run.Weights, run.ClassNames, File.Exists(config) ? config : null);
     }
 
     private static OnnxExportOptions Options(Request request, string modelName, TorchSharp.torch.nn.Module model)

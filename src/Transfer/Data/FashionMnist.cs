@@ -39,6 +39,10 @@ public static class FashionMnist
         }
     }
 
+    /// <summary>The directory <see cref="Locate"/> reads for <paramref name="dataDir"/>.</summary>
+    /// <exception cref="DataFormatException">No directory holds the data.</exception>
+    internal static string DataDirectory(string? dataDir) => Choose(dataDir).Directory;
+
     /// <summary>Why <see cref="Locate"/> would find no data for <paramref name="dataDir"/>, without reading any; null when it would.</summary>
     internal static string? Missing(string? dataDir)
     {

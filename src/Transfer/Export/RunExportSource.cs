@@ -71,7 +71,7 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
         }
     }
 
-    private static IReadOnlyList<string>? Classes(DataConfig data)
+    internal static IReadOnlyList<string>? Classes(DataConfig data)
     {
         if (data.Kind == DataKind.ImageFolder && data.Path is not null && Directory.Exists(Path.Combine(data.Path, "train")))
         {

@@ -1,7 +1,9 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.Export;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.FineTuning.Images;
@@ -14,6 +16,7 @@ using Transfer.Rules.Errors;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Yaml;
 using Transfer.Training;
+using Transfer.Versioning;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -39,7 +42,7 @@ public static class FineTuneRun
             RunValidator.ThrowIfAny(problems);
             using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
             BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation);
-            return Run(config, ReadRules(config), model!, data, options);
+            return Run(config, ReadRules(config), model!, data, options, dataFromConfig: true);
         }
     }
 
@@ -73,6 +76,7 @@ public static class FineTuneRun
         }
 
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        problems.AddRange(RunValidator.Export(config.Export, model, null));
         return model;
     }
 
@@ -92,14 +96,16 @@ public static class FineTuneRun
         ArgumentNullException.ThrowIfNull(options);
         List<RunProblem> problems = RunValidator.Setup(config, options, data: null);
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
+        problems.AddRange(RunValidator.Export(config.Export, model, validation.Images.shape));
         RunValidator.ThrowIfAny(problems);
         BatchCheck.Run(model, config.Target.Model, train, validation);
         DataSets sets = new(
             $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
-        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options);
+        return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options, dataFromConfig: false);
     }
 
-    private static FineTuneRunResult Run(RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options)
+    private static FineTuneRunResult Run(
+        RunConfig config, RuleSet rules, nn.Module<Tensor, Tensor> model, RunData data, FineTuneOptions options, bool dataFromConfig)
     {
         using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         ILogger log = options.Logger;
@@ -109,12 +115,13 @@ public static class FineTuneRun
         {
             plan = TransferPlanner.Plan(source.Specs, ModelSpecs.Of(model), rules, config.Source.Path, config.Target.Model);
             plan.EnsureValid(); // a plan that breaks its rules is refused before the out folder is touched
+            facts = facts with { Files = new JsonObject { ["inputs"] = RunFiles.Inputs(config, dataFromConfig) } };
             Directory.CreateDirectory(options.OutDir);
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
             FreezeReport freezing = config.FineTune.Freeze.Count > 0
                 ? Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn))
                 : FreezeState.Of(model);
-            WriteReports(options.OutDir, plan, freezing, facts);
+            WriteReports(options.OutDir, plan, freezing, facts, RunFiles.OutputNames);
             PlanApplier.Apply(plan, model, source);
         }
 
@@ -135,7 +142,26 @@ public static class FineTuneRun
             training.History.FirstOrDefault(m => m.Epoch == training.BestEpoch),
             training.History.Count == 0 ? null : training.History[^1],
             test);
-        WriteReports(options.OutDir, plan, training.Freezing, facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome });
+        facts = facts with { Device = training.Device, Threads = training.Threads, Outcome = outcome };
+        OnnxVerification? exported = null;
+        List<string> outputs = [.. RunFiles.OutputNames];
+        if (config.Export is { } export)
+        {
+            (JsonObject record, exported) = RunExport.Execute(
+                export, model, options.OutDir, data.Validation, data.Sets.Validation, dataFromConfig ? RunExportSource.Classes(config.Data) : null, log);
+            facts = facts with { Export = record };
+            if (exported.Passed)
+            {
+                outputs.Add(export.File);
+            }
+        }
+
+        WriteReports(options.OutDir, plan, training.Freezing, facts, outputs);
+        if (exported is { Passed: false })
+        {
+            throw new OnnxVerificationException(RunExport.FailureMessage(config.Export!, exported, options.OutDir), exported);
+        }
+
         return new FineTuneRunResult(plan, training) { Test = test };
     }
 
@@ -166,10 +192,21 @@ public static class FineTuneRun
         return new TestEvaluation(loss, accuracy, examples, training.BestEpoch);
     }
 
-    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts)
+    /// <summary>
+    /// Writes report.md, then report.json with the SHA-256 and size of every output in the folder by then
+    /// (report.md included; report.json cannot list itself).
+    /// </summary>
+    private static void WriteReports(string outDir, TransferPlan plan, FreezeReport freezing, RunFacts facts, IReadOnlyList<string> outputs)
     {
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), RunReport.Markdown(plan, freezing, facts));
+        if (facts.Files is { } files)
+        {
+            JsonObject withOutputs = (JsonObject)files.DeepClone();
+            withOutputs["outputs"] = RunFiles.Outputs(outDir, outputs);
+            facts = facts with { Files = withOutputs };
+        }
+
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
     }
 
     private static RuleSet ReadRules(RunConfig config) =>

@@ -113,7 +113,41 @@ internal static class ResolvedConfig
 
         root.Add("data", data);
         root.Add("finetune", FineTune(c.FineTune));
+        if (c.Export is { } export)
+        {
+            root.Add("export", Export(export));
+        }
+
         return root;
+    }
+
+    private static YamlMappingNode Export(ExportConfig e)
+    {
+        YamlMappingNode node = new()
+        {
+            { "file", Text(e.File) },
+            { "opset", Number(e.Opset) },
+            { "input", Text(e.Input == Transfer.Export.OnnxInputType.UInt8 ? "uint8" : "float") },
+            {
+                "output", Text(e.Output switch
+                {
+                    Transfer.Export.OnnxOutputKind.Label => "label",
+                    Transfer.Export.OnnxOutputKind.Probabilities => "probs",
+                    _ => "logits",
+                })
+            },
+        };
+        if (e.Mean is { } mean)
+        {
+            node.Add("mean", new YamlSequenceNode(mean.Select(v => (YamlNode)Plain(v.ToString("R", CultureInfo.InvariantCulture)))));
+        }
+
+        if (e.Std is { } std)
+        {
+            node.Add("std", new YamlSequenceNode(std.Select(v => (YamlNode)Plain(v.ToString("R", CultureInfo.InvariantCulture)))));
+        }
+
+        return node;
     }
 
     private static YamlMappingNode FineTune(FineTuneConfig f)

@@ -10,7 +10,14 @@ namespace Transfer.FineTuning;
 /// <param name="Threads">torch's intra-op thread count while training.</param>
 /// <param name="Sets">What the training, validation and test sets are.</param>
 /// <param name="Outcome">The results, or null before training.</param>
-internal sealed record RunFacts(string Device, int Threads, DataSets Sets, RunOutcome? Outcome = null);
+internal sealed record RunFacts(string Device, int Threads, DataSets Sets, RunOutcome? Outcome = null)
+{
+    /// <summary>The <c>files</c> section (<see cref="Versioning.RunFiles"/>): inputs and outputs with their SHA-256; null to leave it out.</summary>
+    public System.Text.Json.Nodes.JsonObject? Files { get; init; }
+
+    /// <summary>The <c>export</c> section (<see cref="RunExport"/>): the exported model, its verification; null without one.</summary>
+    public System.Text.Json.Nodes.JsonObject? Export { get; init; }
+}
 
 /// <summary>What a finished run measured.</summary>
 /// <param name="KeepBest">The metric that chose the best epoch.</param>

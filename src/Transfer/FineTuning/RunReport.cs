@@ -36,6 +36,16 @@ internal static class RunReport
             root["results"] = Results(o);
         }
 
+        if (facts.Export is { } export)
+        {
+            root["export"] = export.DeepClone();
+        }
+
+        if (facts.Files is { } files)
+        {
+            root["files"] = files.DeepClone();
+        }
+
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
     }
 

@@ -29,6 +29,19 @@ public sealed class ExportCommandTests
         ModelProto proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(output));
         Assert.Equal(sha, proto.MetadataProps.Single(p => p.Key == "transfer.source_sha256").Value);
         Assert.Equal((int)TensorProto.Types.DataType.Int64, proto.Graph.Output[0].Type.TensorType.ElemType);
+
+        string onnxSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(output)));
+        long size = new FileInfo(output).Length;
+        Assert.Equal($"wrote {output}.json: lenet6.onnx sha256 {onnxSha}, {size} bytes", lines[2]);
+        using System.Text.Json.JsonDocument record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output + ".json"));
+        System.Text.Json.JsonElement written = record.RootElement.GetProperty("outputs").EnumerateArray().Single();
+        Assert.Equal(("lenet6.onnx", onnxSha, size), (written.GetProperty("path").GetString(), written.GetProperty("sha256").GetString(), written.GetProperty("size").GetInt64()));
+        System.Text.Json.JsonElement source = record.RootElement.GetProperty("inputs").GetProperty("weights");
+        Assert.Equal((weights, sha, new FileInfo(weights).Length), (source.GetProperty("path").GetString(), source.GetProperty("sha256").GetString(), source.GetProperty("size").GetInt64()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, record.RootElement.GetProperty("inputs").GetProperty("config").ValueKind);
+        System.Text.Json.JsonElement verification = record.RootElement.GetProperty("verification");
+        Assert.Equal((data, 300L, true), (verification.GetProperty("data").GetString(), verification.GetProperty("examples").GetInt64(), verification.GetProperty("passed").GetBoolean()));
+        Assert.Equal(("uint8", "label", 17), (record.RootElement.GetProperty("options").GetProperty("input").GetString(), record.RootElement.GetProperty("options").GetProperty("output").GetString(), record.RootElement.GetProperty("options").GetProperty("opset").GetInt32()));
     }
 
     public static TheoryData<string[], string> BadInputs() => new()

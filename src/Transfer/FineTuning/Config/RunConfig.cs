@@ -35,6 +35,9 @@ public sealed record RunConfig
 
     /// <summary>How the target is fine-tuned.</summary>
     public required FineTuneConfig FineTune { get; init; }
+
+    /// <summary>The ONNX export of the best weights at the end of the run, or null for none.</summary>
+    public ExportConfig? Export { get; init; }
 }
 
 /// <summary>The <c>source:</c> section: a checkpoint file and the key of its state dict.</summary>

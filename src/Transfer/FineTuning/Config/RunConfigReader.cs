@@ -1,3 +1,4 @@
+using Transfer.Export;
 using Transfer.Freezing;
 using Transfer.IO;
 using Transfer.Rules.Errors;
@@ -13,7 +14,7 @@ namespace Transfer.FineTuning.Config;
 /// </summary>
 public static class RunConfigReader
 {
-    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune"];
+    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune", "export"];
     /// <summary>The share of an idx training set held out for validation when the config does not say.</summary>
     private const double DefaultValSplit = 0.1;
 
@@ -32,6 +33,20 @@ public static class RunConfigReader
     private static readonly string[] UnfreezeKeys = ["epoch", "match", "lr"];
     private static readonly string[] EarlyStoppingKeys = ["metric", "patience"];
     private static readonly string[] CheckpointKeys = ["every", "keep_best"];
+    private static readonly string[] ExportKeys = ["file", "opset", "input", "output", "mean", "std"];
+
+    private static readonly Dictionary<string, OnnxInputType> ExportInputs = new()
+    {
+        ["float"] = OnnxInputType.Float,
+        ["uint8"] = OnnxInputType.UInt8,
+    };
+
+    private static readonly Dictionary<string, OnnxOutputKind> ExportOutputs = new()
+    {
+        ["logits"] = OnnxOutputKind.Logits,
+        ["probs"] = OnnxOutputKind.Probabilities,
+        ["label"] = OnnxOutputKind.Label,
+    };
 
     private static readonly Dictionary<string, DataKind> DataKinds = new()
     {
@@ -127,7 +142,52 @@ public static class RunConfigReader
             Rules = rules,
             Data = ReadData(root.RequiredSection("data", DataKeys), folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
+            Export = root.Get("export") is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ReadExport(root.Section("export", ExportKeys)),
         };
+    }
+
+    private static ExportConfig? ReadExport(ConfigSection? s)
+    {
+        if (s is null)
+        {
+            return null;
+        }
+
+        ExportConfig defaults = new();
+        string file = s.String("file", defaults.File)!;
+        if (file.Length == 0 || file != Path.GetFileName(file) || !file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw s.Fail(s.Get("file")!, $"'{s.Sub("file")}' must be a file name ending in .onnx (written in the run folder), got '{file}'");
+        }
+
+        return new ExportConfig
+        {
+            File = file,
+            Opset = s.Int("opset", defaults.Opset, 1),
+            Input = s.Choice("input", defaults.Input, ExportInputs),
+            Output = s.Choice("output", defaults.Output, ExportOutputs),
+            Mean = Floats(s, "mean"),
+            Std = Floats(s, "std"),
+        };
+    }
+
+    /// <summary>One number or a list of numbers (float32), or null when absent.</summary>
+    private static float[]? Floats(ConfigSection s, string key)
+    {
+        if (s.Get(key) is not { } node)
+        {
+            return null;
+        }
+
+        IEnumerable<YamlNode> items = node is YamlSequenceNode list ? list.Children : [node];
+        return items.Select(item => item is YamlScalarNode { Value: { } text }
+                && float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v)
+                && float.IsFinite(v)
+                    ? v
+                    : throw s.Fail(item, $"'{s.Sub(key)}' must be a number or a list of numbers"))
+            .ToArray() is { Length: > 0 } values
+                ? values
+                : throw s.Fail(node, $"'{s.Sub(key)}' must not be an empty list");
     }
 
     private static SourceConfig ReadSource(ConfigSection s, string folder) =>
