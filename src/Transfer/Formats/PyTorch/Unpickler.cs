@@ -37,6 +37,9 @@ internal sealed class Unpickler
     /// <summary>Integers 0-1023 boxed once: sizes, strides and offsets repeat them for every tensor.</summary>
     private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, 1024).Select(i => (object)(long)i)];
 
+    /// <summary>One empty tuple for every EMPTY_TUPLE: tuples are never changed, and each tensor's hooks call OrderedDict() with one.</summary>
+    private static readonly PickleTuple EmptyTuple = new([]);
+
     private static readonly object True = true;
     private static readonly object False = false;
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -188,7 +191,7 @@ internal sealed class Unpickler
                 case (byte)'N': Push(PickleNone.Value, at); break;
                 case 0x88: Push(True, at); break;
                 case 0x89: Push(False, at); break;
-                case (byte)')': Push(new PickleTuple([]), at); break;
+                case (byte)')': Push(EmptyTuple, at); break;
                 case (byte)']': Push(new List<object>(), at); break;
                 case (byte)'}': Push(new PickleDict(), at); break;
                 case (byte)'J': Push(Integer(BinaryPrimitives.ReadInt32LittleEndian(Take(4))), at); break;
