@@ -23,11 +23,16 @@ internal sealed record DType(string Name, torch.ScalarType ScalarType, int Size,
         new("bool", torch.ScalarType.Bool, 1, "BOOL", "BoolStorage"),
     ];
 
-    public static DType? FromName(string name) => All.FirstOrDefault(d => d.Name == name);
+    // Looked up once per tensor by every reader and by the expansion check: dictionaries, not a scan with a closure.
+    private static readonly Dictionary<string, DType> ByName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+    private static readonly Dictionary<string, DType> BySafeTensors = All.ToDictionary(d => d.SafeTensorsCode, StringComparer.Ordinal);
+    private static readonly Dictionary<string, DType> ByStorageType = All.ToDictionary(d => d.StorageType, StringComparer.Ordinal);
 
-    public static DType? FromSafeTensors(string code) => All.FirstOrDefault(d => d.SafeTensorsCode == code);
+    public static DType? FromName(string name) => ByName.GetValueOrDefault(name);
 
-    public static DType? FromStorageType(string storageType) => All.FirstOrDefault(d => d.StorageType == storageType);
+    public static DType? FromSafeTensors(string code) => BySafeTensors.GetValueOrDefault(code);
+
+    public static DType? FromStorageType(string storageType) => ByStorageType.GetValueOrDefault(storageType);
 
     public static DType? FromScalarType(torch.ScalarType type) => All.FirstOrDefault(d => d.ScalarType == type);
 

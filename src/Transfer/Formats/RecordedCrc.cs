@@ -9,7 +9,8 @@ namespace Transfer.Formats;
 /// (<see cref="Check"/> over them), by one streamed read otherwise (<see cref="Verify"/>), so corrupt bytes
 /// are refused instead of being loaded or copied on with their stale CRC.
 /// </summary>
-internal sealed class RecordedCrc(TensorFile file, string description, long offset, long length, uint recorded)
+/// <remarks>Errors name the range as <c>{kind} '{name}'</c>, built only when one is raised (a state dict may have 100,000 members).</remarks>
+internal sealed class RecordedCrc(TensorFile file, string kind, string name, long offset, long length, uint recorded)
 {
     private const int Chunk = 1 << 20;
     private volatile bool verified;
@@ -42,7 +43,7 @@ internal sealed class RecordedCrc(TensorFile file, string description, long offs
                 int n = RandomAccess.Read(file.Handle, buffer.AsSpan(0, want), offset + done);
                 if (n == 0)
                 {
-                    throw new CheckpointFormatException(file.Path, $"the file ended at offset {offset + done}, inside {description}");
+                    throw new CheckpointFormatException(file.Path, $"the file ended at offset {offset + done}, inside {kind} '{name}'");
                 }
 
                 crc.Append(buffer.AsSpan(0, n));
@@ -64,7 +65,7 @@ internal sealed class RecordedCrc(TensorFile file, string description, long offs
         if (actual != recorded)
         {
             throw new CheckpointFormatException(file.Path,
-                $"{description} has CRC-32 {actual:x8} but the archive records {recorded:x8} (the file is corrupt)");
+                $"{kind} '{name}' has CRC-32 {actual:x8} but the archive records {recorded:x8} (the file is corrupt)");
         }
 
         verified = true;

@@ -93,7 +93,7 @@ internal static class LegacyCheckpointReader
                 throw new CheckpointFormatException(path, $"storage '{key}' needs {count} elements of {storage.DType.Size} bytes at offset {at + 8}, past the end of the file ({file.Length} bytes)");
             }
 
-            blocks[key] = new StorageBlock($"storage '{key}'", at + 8, bytes);
+            blocks[key] = new StorageBlock("storage", key, at + 8, bytes);
             at += 8 + bytes;
         }
 

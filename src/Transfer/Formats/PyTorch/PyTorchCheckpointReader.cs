@@ -39,8 +39,11 @@ internal static class PyTorchCheckpointReader
         // data.pkl is read through a bounded window, never whole, by a parser that refuses any hostile claim on
         // its own; its CRC-32 is then checked, streamed, before anything it describes is used.
         object root = Unpickler.Load(path, new PickleInput(file, pickle.DataOffset, pickle.Size));
-        new RecordedCrc(file, $"zip member '{pickle.Name}'", pickle.DataOffset, pickle.Size, pickle.Crc).Verify();
+        new RecordedCrc(file, "zip member", pickle.Name, pickle.DataOffset, pickle.Size, pickle.Crc).Verify();
         Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
+        // Storage members are looked up as "data/" + key without building that string for each of them.
+        Dictionary<string, ZipMember>.AlternateLookup<ReadOnlySpan<char>> byName = members.GetAlternateLookup<ReadOnlySpan<char>>();
+        char[] lookup = new char[64];
         return Assemble(file, root, "data.pkl", stateDictKey, (name, key) =>
         {
             if (blocks.TryGetValue(key, out StorageBlock? block))
@@ -48,14 +51,20 @@ internal static class PyTorchCheckpointReader
                 return block;
             }
 
-            if (!members.TryGetValue("data/" + key, out ZipMember? member))
+            if (lookup.Length < "data/".Length + key.Length)
+            {
+                lookup = new char["data/".Length + key.Length];
+            }
+
+            "data/".CopyTo(lookup);
+            key.CopyTo(lookup.AsSpan("data/".Length));
+            if (!byName.TryGetValue(lookup.AsSpan(0, "data/".Length + key.Length), out ZipMember? member))
             {
                 throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{folder}/data/{key}', which the archive does not contain");
             }
 
-            string description = $"storage member '{member.Name}'";
-            return blocks[key] = new StorageBlock(description, member.DataOffset, member.Size,
-                new RecordedCrc(file, description, member.DataOffset, member.Size, member.Crc));
+            return blocks[key] = new StorageBlock("storage member", member.Name, member.DataOffset, member.Size,
+                new RecordedCrc(file, "storage member", member.Name, member.DataOffset, member.Size, member.Crc));
         });
     }
 
@@ -63,7 +72,7 @@ internal static class PyTorchCheckpointReader
     private static byte[] ReadMember(TensorFile file, ZipMember member)
     {
         byte[] bytes = file.ReadBytes(member.DataOffset, (int)member.Size);
-        new RecordedCrc(file, $"zip member '{member.Name}'", member.DataOffset, member.Size, member.Crc)
+        new RecordedCrc(file, "zip member", member.Name, member.DataOffset, member.Size, member.Crc)
             .Check(System.IO.Hashing.Crc32.HashToUInt32(bytes));
         return bytes;
     }

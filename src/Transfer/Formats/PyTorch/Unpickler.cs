@@ -37,6 +37,12 @@ internal sealed class Unpickler
     /// <summary>Integers 0-1023 boxed once: sizes, strides and offsets repeat them for every tensor.</summary>
     private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, 1024).Select(i => (object)(long)i)];
 
+    /// <summary>One empty tuple for every EMPTY_TUPLE: tuples are never changed, and each tensor's hooks call OrderedDict() with one.</summary>
+    private static readonly PickleTuple EmptyTuple = new([]);
+
+    /// <summary>The one-item tuples of <see cref="SmallIntegers"/>: tuples are never changed, so they are shared too.</summary>
+    private static readonly PickleTuple[] SmallTuples = [.. SmallIntegers.Select(i => new PickleTuple([i]))];
+
     private static readonly object True = true;
     private static readonly object False = false;
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -167,7 +173,7 @@ internal sealed class Unpickler
                     CheckDepth(at);
                     break;
                 case (byte)'t': Push(new PickleTuple(PopMark(at)), at); break;
-                case 0x85: Push(new PickleTuple([Pop(at)]), at); break;
+                case 0x85: Push(Tuple1(Pop(at)), at); break;
                 case 0x86:
                     {
                         object b = Pop(at);
@@ -188,7 +194,7 @@ internal sealed class Unpickler
                 case (byte)'N': Push(PickleNone.Value, at); break;
                 case 0x88: Push(True, at); break;
                 case 0x89: Push(False, at); break;
-                case (byte)')': Push(new PickleTuple([]), at); break;
+                case (byte)')': Push(EmptyTuple, at); break;
                 case (byte)']': Push(new List<object>(), at); break;
                 case (byte)'}': Push(new PickleDict(), at); break;
                 case (byte)'J': Push(Integer(BinaryPrimitives.ReadInt32LittleEndian(Take(4))), at); break;
@@ -354,6 +360,17 @@ internal sealed class Unpickler
     }
 
     private static object Integer(long value) => value is >= 0 and < 1024 ? SmallIntegers[value] : value;
+
+    /// <summary>A one-item tuple; those of a small integer (a 1-D tensor's size or stride) are shared.</summary>
+    private static PickleTuple Tuple1(object item)
+    {
+        if (item is long value && value is >= 0 and < 1024)
+        {
+            return SmallTuples[value];
+        }
+
+        return new PickleTuple([item]);
+    }
 
     private object MemoGet(long key, long at) =>
         key < denseMemo.Count ? denseMemo[(int)key]

@@ -108,7 +108,7 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' is compressed (method {method}); torch.save writes stored members only");
             }
 
-            if (name.StartsWith('/') || name.Contains('\\') || name.Split('/').Any(s => s == ".." || s == ".") || name.Contains('\0'))
+            if (name.StartsWith('/') || name.Contains('\\') || HasDotSegment(name) || name.Contains('\0'))
             {
                 throw Bad(path, $"zip member '{name}' has an unsafe path");
             }
@@ -123,17 +123,18 @@ internal static class ZipDirectory
         }
 
         string folder = raw[0].Name.Split('/')[0];
+        string prefix = folder + "/";
         LocalHeaders headers = new(file);
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
         List<(long Start, long End, string Name)> spans = new(raw.Count);
         foreach (var (name, local, size, crc) in raw)
         {
-            if (!name.StartsWith(folder + "/", StringComparison.Ordinal))
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
             {
                 throw Bad(path, $"zip members do not share one top folder: '{raw[0].Name}' and '{name}'");
             }
 
-            string relative = name[(folder.Length + 1)..];
+            string relative = name[prefix.Length..];
             if (members.ContainsKey(relative))
             {
                 throw Bad(path, $"zip member '{name}' appears twice");
@@ -154,7 +155,12 @@ internal static class ZipDirectory
     /// </summary>
     private static void RefuseOverlaps(string path, List<(long Start, long End, string Name)> spans, long directoryOffset)
     {
-        spans.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Name, b.Name));
+        // torch.save lists members in file order, so the sort is usually skipped; the check below is the same.
+        if (!InFileOrder(spans))
+        {
+            spans.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Name, b.Name));
+        }
+
         for (int i = 0; i < spans.Count; i++)
         {
             var (start, end, name) = spans[i];
@@ -169,6 +175,34 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' (bytes [{start}, {end})) overlaps the central directory at offset {directoryOffset}");
             }
         }
+    }
+
+    private static bool InFileOrder(List<(long Start, long End, string Name)> spans)
+    {
+        for (int i = 1; i < spans.Count; i++)
+        {
+            if (spans[i].Start <= spans[i - 1].Start)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>True when a segment of <paramref name="name"/> between slashes is <c>.</c> or <c>..</c>.</summary>
+    private static bool HasDotSegment(string name)
+    {
+        foreach (Range range in name.AsSpan().Split('/'))
+        {
+            ReadOnlySpan<char> segment = name.AsSpan(range);
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static long DataOffset(TensorFile file, LocalHeaders headers, string name, long local, long size)
