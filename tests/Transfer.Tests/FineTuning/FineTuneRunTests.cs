@@ -6,6 +6,7 @@ using Transfer.Rules.Errors;
 
 namespace Transfer.Tests.FineTuning;
 
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class FineTuneRunTests : IDisposable
 {
     private readonly string _out = TinyRun.TempDir();

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace Transfer.Tests.FineTuning;
 
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class FineTunerTests : IDisposable
 {
     private readonly string _out = TinyRun.TempDir();

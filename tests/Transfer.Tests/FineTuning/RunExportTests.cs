@@ -8,6 +8,7 @@ using Transfer.Rules.Errors;
 namespace Transfer.Tests.FineTuning;
 
 /// <summary>A run config's <c>export:</c> section: exported and verified after training, validated before it.</summary>
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class RunExportTests : IDisposable
 {
     private readonly string _out = TinyRun.TempDir();
@@ -91,6 +92,7 @@ public sealed class RunExportTests : IDisposable
 }
 
 /// <summary>A run whose export does not compute what the model computes: the run fails after writing its other outputs.</summary>
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class RunExportFailureTests : IDisposable
 {
     private readonly string _out = TinyRun.TempDir();

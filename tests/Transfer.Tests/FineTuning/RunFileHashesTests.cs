@@ -6,6 +6,7 @@ using Transfer.FineTuning.Config;
 
 namespace Transfer.Tests.FineTuning;
 
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class RunFileHashesTests : IDisposable
 {
     private readonly string _out = TinyRun.TempDir();

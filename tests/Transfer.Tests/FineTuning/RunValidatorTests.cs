@@ -12,6 +12,7 @@ namespace Transfer.Tests.FineTuning;
 /// A run checks everything first: every problem is listed at once, before any file is written or any data
 /// loaded, and a refused run leaves an existing out folder byte-for-byte as it was.
 /// </summary>
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class RunValidatorTests : IDisposable
 {
     private static readonly string ExampleConfig = Path.Combine(RepoPaths.Root, "configs", "imagefolder-example.yaml");

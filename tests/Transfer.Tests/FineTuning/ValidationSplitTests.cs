@@ -9,6 +9,7 @@ namespace Transfer.Tests.FineTuning;
 /// Fashion-MNIST (idx) runs pick <c>best</c> on a seeded validation split of the training set and measure the
 /// test set once at the end; reports say which set every number comes from.
 /// </summary>
+[Collection(nameof(InProcessTrainingCollection))]
 public sealed class ValidationSplitTests : IDisposable
 {
     private static readonly string Fashion = Path.Combine(RepoPaths.Root, "configs", "lenet5-to-lenet6.yaml");
