@@ -29,13 +29,13 @@ string target = Path.Combine(folder, "target.pt");
 if (!File.Exists(source) || !File.Exists(target))
 {
     Console.WriteLine($"writing {sizeMb} MB checkpoints with PyTorch into {folder} ...");
-    Run("/usr/bin/python3", [Path.Combine(here, "make_checkpoints.py"), folder, sizeMb.ToString(CultureInfo.InvariantCulture)]);
+    BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "make_checkpoints.py"), folder, sizeMb.ToString(CultureInfo.InvariantCulture)]);
 }
 
 long size = new FileInfo(source).Length;
 Console.WriteLine($"checkpoint size: {size / 1e6:F1} MB (source and target each); {Rounds} rounds, medians shown");
 // Warm the page cache for both sides alike.
-Run("/usr/bin/python3", ["-c", $"open('{source}','rb').read(); open('{target}','rb').read()"]);
+BenchProcess.Run("/usr/bin/python3", ["-c", $"open('{source}','rb').read(); open('{target}','rb').read()"]);
 string self = Environment.ProcessPath!;
 string[] oursArgs = ["--ours", source, target, Path.Combine(folder, "out_transfer.pt")];
 List<Sample> pySamples = [];
@@ -47,12 +47,12 @@ for (int round = 0; round < Rounds; round++)
     // compete with our fsync).
     File.Delete(Path.Combine(folder, "out_pytorch.pt"));
     File.Delete(Path.Combine(folder, "out_transfer.pt"));
-    Run("/bin/sync", []);
-    pySamples.Add(Sample.Of(() => Run("/usr/bin/python3", [Path.Combine(here, "pytorch_merge.py"), source, target, Path.Combine(folder, "out_pytorch.pt")])));
-    Run("/bin/sync", []);
+    BenchProcess.Run("/bin/sync", []);
+    pySamples.Add(Sample.Of(() => BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "pytorch_merge.py"), source, target, Path.Combine(folder, "out_pytorch.pt")])));
+    BenchProcess.Run("/bin/sync", []);
     ourSamples.Add(Sample.Of(() => Path.GetFileNameWithoutExtension(self) == "dotnet"
-        ? Run(self, [typeof(Program).Assembly.Location, .. oursArgs])
-        : Run(self, oursArgs)));
+        ? BenchProcess.Run(self, [typeof(Program).Assembly.Location, .. oursArgs])
+        : BenchProcess.Run(self, oursArgs)));
 }
 
 Sample py = Sample.Median(pySamples);
@@ -65,7 +65,7 @@ Console.WriteLine($"{"peak RSS (MB)",-30}{py.Rss / 1e6,12:F0}{ours.Rss / 1e6,12:
 Console.WriteLine($"{"peak RSS / ckpt size",-30}{(double)py.Rss / size,12:F2}{(double)ours.Rss / size,12:F2}");
 Console.WriteLine($"{"tensors from source",-30}{py.Loaded,12}{ours.Loaded,12}");
 Console.WriteLine($"each round's load, merge, save (s): PyTorch {Seconds(pySamples)}; Transfer {Seconds(ourSamples)}");
-string equal = Run("/usr/bin/python3", [Path.Combine(here, "compare_outputs.py"), Path.Combine(folder, "out_pytorch.pt"), Path.Combine(folder, "out_transfer.pt")]);
+string equal = BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "compare_outputs.py"), Path.Combine(folder, "out_pytorch.pt"), Path.Combine(folder, "out_transfer.pt")]);
 Console.WriteLine($"outputs (torch.load weights_only=True, torch.equal per tensor): {equal}");
 Console.WriteLine();
 Console.WriteLine($"goals: time <= 0.6x PyTorch ({(ours.Work <= 0.6 * py.Work ? "met" : "NOT met")}), peak RSS <= 1.5x checkpoint size ({(ours.Rss <= 1.5 * size ? "met" : "NOT met")})");
@@ -88,25 +88,6 @@ static long PeakRss()
 {
     string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-}
-
-static string Run(string file, string[] arguments)
-{
-    ProcessStartInfo start = new(file) { RedirectStandardOutput = true };
-    foreach (string a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-
-    using Process process = Process.Start(start)!;
-    string output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
-    }
-
-    return output.Trim();
 }
 
 /// <summary>One timed run of a side: its own load-merge-save seconds, the whole process's seconds, peak RSS.</summary>

@@ -18,11 +18,11 @@ string safetensors = Path.Combine(folder, "model.safetensors");
 if (!File.Exists(pt) || !File.Exists(safetensors))
 {
     Console.WriteLine($"writing the checkpoints with PyTorch into {folder} ...");
-    Run("/usr/bin/python3", [Path.Combine(here, "make_checkpoints.py"), folder]);
+    BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "make_checkpoints.py"), folder]);
 }
 
 // Warm the page cache for every side alike.
-Run("/usr/bin/python3", ["-c", $"open('{pt}','rb').read(); open('{safetensors}','rb').read()"]);
+BenchProcess.Run("/usr/bin/python3", ["-c", $"open('{pt}','rb').read(); open('{safetensors}','rb').read()"]);
 Console.WriteLine($"checkpoints: {new FileInfo(pt).Length / 1e6:F1} MB .pt, {new FileInfo(safetensors).Length / 1e6:F1} MB .safetensors; "
     + $"{rounds} interleaved rounds, {Environment.ProcessorCount} cores, medians of each side's own load time");
 
@@ -37,7 +37,7 @@ using torch.nn.Module model = torch.nn.Sequential(Enumerable.Range(0, 8)
 ];
 
 // Every side must load exactly what PyTorch loads.
-string[] expected = Run("/usr/bin/python3", [Path.Combine(here, "pytorch_load.py"), pt, "--hash"]).Split('\n')[1..];
+string[] expected = BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "pytorch_load.py"), pt, "--hash"]).Split('\n')[1..];
 foreach ((string name, string path, Action<string> load) in sides)
 {
     Zero(model);
@@ -68,7 +68,7 @@ for (int round = 0; round < rounds; round++)
         Add(name, clock.Elapsed.TotalSeconds);
     }
 
-    Add("PyTorch 1.13 .pt", double.Parse(Run("/usr/bin/python3", [Path.Combine(here, "pytorch_load.py"), pt]), CultureInfo.InvariantCulture));
+    Add("PyTorch 1.13 .pt", double.Parse(BenchProcess.Run("/usr/bin/python3", [Path.Combine(here, "pytorch_load.py"), pt]), CultureInfo.InvariantCulture));
 }
 
 Console.WriteLine();
@@ -130,21 +130,3 @@ static long PeakRss()
 static string[] Hashes(torch.nn.Module model) =>
     [.. model.state_dict().Select(kv => $"{kv.Key} {Convert.ToHexStringLower(SHA256.HashData(kv.Value.bytes))}")];
 
-static string Run(string file, string[] arguments)
-{
-    ProcessStartInfo start = new(file) { RedirectStandardOutput = true };
-    foreach (string a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-
-    using Process process = Process.Start(start)!;
-    string output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
-    }
-
-    return output.Trim();
-}
