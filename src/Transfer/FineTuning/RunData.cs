@@ -4,6 +4,7 @@ using Transfer.Data;
 using Transfer.FineTuning.Config;
 using Transfer.FineTuning.Images;
 using Transfer.Rules.Errors;
+using Transfer.Training;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;

@@ -1,7 +1,7 @@
-using Transfer.FineTuning;
 using Transfer.FineTuning.Config;
+using Transfer.Training;
 
-namespace Transfer.Tests.FineTuning;
+namespace Transfer.Tests.Training;
 
 public sealed class LearningRateScheduleTests
 {

@@ -1,9 +1,8 @@
 using TorchSharp;
 using Transfer.Data;
-using Transfer.Training;
 using static TorchSharp.torch;
 
-namespace Transfer.FineTuning;
+namespace Transfer.Training;
 
 /// <summary>
 /// One training epoch of a run, through <see cref="TrainingLoop"/>. The training order of an epoch is a

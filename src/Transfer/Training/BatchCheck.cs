@@ -4,7 +4,7 @@ using Transfer.Data;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch;
 
-namespace Transfer.FineTuning;
+namespace Transfer.Training;
 
 /// <summary>
 /// Before training, one forward pass of a couple of training images, so that data the model cannot take

@@ -4,7 +4,7 @@ using Transfer.FineTuning.Config;
 using Transfer.Rules;
 using Transfer.Rules.Errors;
 
-namespace Transfer.FineTuning;
+namespace Transfer.Training;
 
 /// <summary>
 /// The optimizer of a run and what each of its parameter groups is: the default group (base LR), one

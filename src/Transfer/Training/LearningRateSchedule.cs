@@ -1,6 +1,6 @@
 using Transfer.FineTuning.Config;
 
-namespace Transfer.FineTuning;
+namespace Transfer.Training;
 
 /// <summary>
 /// The learning-rate factor of each epoch, in closed form: a pure function of the epoch, so a resumed

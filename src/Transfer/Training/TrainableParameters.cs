@@ -3,7 +3,7 @@ using Transfer.Freezing;
 using Transfer.Rules;
 using static TorchSharp.torch.nn;
 
-namespace Transfer.FineTuning;
+namespace Transfer.Training;
 
 /// <summary>
 /// Decides, for each epoch, which parameters train: everything <c>freeze</c> does not match (without freeze
@@ -11,7 +11,7 @@ namespace Transfer.FineTuning;
 /// <c>unfreeze</c> entry has released by then. Applies the decision with <see cref="Freezer"/> (which sets
 /// <c>requires_grad</c> and reports every tensor) and <see cref="TrainMode"/> (frozen BatchNorm layers stay
 /// in eval mode under <c>frozen_bn: eval</c>), so frozen tensors — running statistics included — stay
-/// bitwise as loaded. The patterns are checked against the model beforehand by <see cref="RunValidator"/>.
+/// bitwise as loaded. The patterns are checked against the model beforehand by <see cref="FineTuning.RunValidator"/>.
 /// </summary>
 internal sealed class TrainableParameters
 {
