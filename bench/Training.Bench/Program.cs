@@ -8,6 +8,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.FineTuning;
 using Transfer.FineTuning.Config;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.Formats;
 using Transfer.Freezing;
 using Transfer.Models;

@@ -1,5 +1,6 @@
 using Transfer.Data;
-using Transfer.FineTuning.Images;
+using Transfer.Data.Idx;
+using Transfer.Data.Images;
 
 namespace Transfer.Export;
 

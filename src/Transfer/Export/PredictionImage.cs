@@ -1,6 +1,6 @@
 using SkiaSharp;
 using Transfer.Data;
-using Transfer.FineTuning.Images;
+using Transfer.Data.Images;
 
 namespace Transfer.Export;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
 
 namespace Transfer.Export;

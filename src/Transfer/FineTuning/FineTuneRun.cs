@@ -6,7 +6,7 @@ using Transfer.Data;
 using Transfer.Export;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
-using Transfer.FineTuning.Images;
+using Transfer.Data.Images;
 using Transfer.Formats;
 using Transfer.Freezing;
 using Transfer.IO;

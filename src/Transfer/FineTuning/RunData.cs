@@ -1,8 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
-using Transfer.FineTuning.Images;
+using Transfer.Data.Images;
 using Transfer.Rules.Errors;
 using Transfer.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.Formats;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Transfer.Data;
+using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
 
 namespace Transfer.Versioning;

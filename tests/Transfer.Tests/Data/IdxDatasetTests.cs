@@ -1,5 +1,6 @@
 using TorchSharp;
 using Transfer.Data;
+using Transfer.Data.Idx;
 
 namespace Transfer.Tests.Data;
 

@@ -64,7 +64,7 @@ public sealed class RunFileHashesTests : IDisposable
         JsonElement data = report.RootElement.GetProperty("files").GetProperty("inputs").GetProperty("data");
         Assert.Equal(("idx", subset), (data.GetProperty("kind").GetString(), data.GetProperty("path").GetString()));
         Assert.Equal(
-            Transfer.Data.FashionMnist.FileNames.Select(n => (n, Sha(Path.Combine(subset, n)))).ToList(),
+            Transfer.Data.Idx.FashionMnist.FileNames.Select(n => (n, Sha(Path.Combine(subset, n)))).ToList(),
             data.GetProperty("files").EnumerateArray().Select(f => (f.GetProperty("path").GetString()!, f.GetProperty("sha256").GetString()!)).ToList());
     }
 }

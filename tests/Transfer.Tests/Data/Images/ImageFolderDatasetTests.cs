@@ -1,7 +1,8 @@
 using Transfer.Data;
-using Transfer.FineTuning.Images;
+using Transfer.Data.Images;
+using Transfer.Tests.FineTuning;
 
-namespace Transfer.Tests.FineTuning;
+namespace Transfer.Tests.Data.Images;
 
 public sealed class ImageFolderDatasetTests
 {

@@ -1,4 +1,4 @@
-namespace Transfer.Data;
+namespace Transfer.Data.Idx;
 
 /// <summary>The Fashion-MNIST splits <see cref="FashionMnist.Locate"/> loaded, and where they came from.</summary>
 /// <param name="Description">Which data was used, for the user: the source kind, directory and sizes.</param>

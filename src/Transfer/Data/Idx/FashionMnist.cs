@@ -1,4 +1,4 @@
-namespace Transfer.Data;
+namespace Transfer.Data.Idx;
 
 /// <summary>
 /// Finds Fashion-MNIST: the directory the user named, else the Debian package's copy

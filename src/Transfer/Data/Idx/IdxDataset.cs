@@ -3,7 +3,7 @@ using System.IO.Compression;
 using TorchSharp;
 using Transfer.IO;
 
-namespace Transfer.Data;
+namespace Transfer.Data.Idx;
 
 /// <summary>
 /// Reads MNIST-style IDX files (gzip-compressed, as Fashion-MNIST ships them): an images file of unsigned

@@ -3,7 +3,7 @@ using System.Globalization;
 using Transfer.Data;
 using Transfer.IO;
 
-namespace Transfer.FineTuning.Images;
+namespace Transfer.Data.Images;
 
 /// <summary>
 /// A binary Netpbm image: PGM (<c>P5</c>, one channel) or PPM (<c>P6</c>, three channels), 8-bit samples.

@@ -1,7 +1,7 @@
 using TorchSharp;
 using Transfer.Data;
 
-namespace Transfer.FineTuning.Images;
+namespace Transfer.Data.Images;
 
 /// <summary>
 /// Reads an image-folder data set: <c>DIR/train/&lt;class&gt;/*.pgm|*.ppm</c> and the same classes under
