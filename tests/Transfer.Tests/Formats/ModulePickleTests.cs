@@ -111,6 +111,21 @@ public sealed class ModulePickleTests
         Assert.Equal(["__main__.Net"], classes);
     }
 
+    [Fact]
+    public void Items_set_or_appended_on_a_stand_in_are_kept_as_a_dict_or_list_subclass_would_keep_them()
+    {
+        // [__main__.Bag() with SETITEMS {'k': 1}, __main__.Row() with APPEND 2]
+        byte[] pickle = System.Text.Encoding.Latin1.GetBytes(
+            "](c__main__\nBag\n)\u0081(X\u0001\u0000\u0000\u0000kK\u0001uc__main__\nRow\n)\u0081K\u0002ae.");
+        string path = Path.Combine(Fixture.TempFolder(), "items.pkl");
+        File.WriteAllBytes(path, pickle);
+        using TensorFile file = new(path);
+        List<object> list = Assert.IsType<List<object>>(Unpickler.Load(path, new PickleInput(file, 0, file.Length)));
+        PickleObject bag = Assert.IsType<PickleObject>(list[0]);
+        Assert.Equal([new KeyValuePair<object, object?>("k", 1L)], bag.Entries.Items);
+        Assert.Equal([2L], Assert.IsType<PickleObject>(list[1]).Items);
+    }
+
     private static string TensorsJson(string path)
     {
         StringWriter output = new();
