@@ -4,9 +4,9 @@
 Run from anywhere: /usr/bin/python3 tests/Transfer.Tests/Formats/Fixtures/make_module_fixtures.py
 
 modules/ gets LeNet5 (the examples/LeNet5to6/lenet5.pt weights) saved four ways: torch.save(model) as a zip
-and in the legacy format, torch.jit.script and torch.jit.trace archives; and a model with parameters and
+and in the legacy format, torch.jit.script and torch.jit.trace archives; a model with parameters and
 buffers that are None, a non-persistent buffer, nested and shared submodules, saved whole, wrapped in a
-checkpoint dict and scripted. modules/manifest.json records for each file what PyTorch itself lists after
+checkpoint dict and scripted; and a checkpoint dict holding an argparse.Namespace beside a state dict. modules/manifest.json records for each file what PyTorch itself lists after
 loading it (model.state_dict(), or the loaded TorchScript module's state_dict()): name, dtype, shape and the
 SHA-256 of each tensor's contiguous little-endian bytes. Zip members carry the time they were written, so a
 rerun rewrites the files with the same tensors; commit only what a change needs.
@@ -164,6 +164,10 @@ save_module("buffers_wrapped.pt", {"model": buffers, "epoch": 3}, buffers)
 torch.manual_seed(2)
 scriptable = Scriptable()
 save_script("buffers_scripted.pt", torch.jit.script(scriptable), scriptable)
+# A training checkpoint dict with the run's argparse.Namespace beside the state dict: the Namespace stays inert.
+import argparse  # noqa: E402
+torch.save({"model_state_dict": lenet.state_dict(), "args": argparse.Namespace(lr=0.05, epochs=2)}, os.path.join(OUT, "namespace_checkpoint.pt"))
+record("namespace_checkpoint.pt", torch.load(os.path.join(OUT, "namespace_checkpoint.pt"))["model_state_dict"], "state dict", {"argparse.Namespace"})
 # The older TorchScript fixture make_fixtures.py wrote, listed by PyTorch the same way.
 old = torch.jit.load(os.path.join(HERE, "torchscript.pt"))
 MANIFEST["../torchscript.pt"] = {"container": "TorchScript module " + qualified(old),
