@@ -83,6 +83,8 @@ public sealed class MaliciousCorpusTests
         { "module_cycle.pt", "module 'self' is the same module as one of its parents (a cycle in _modules), so it has no state dict" + Fallback },
         { "module_diamond.pt", "the module tree has more than 100000 modules counting each shared one once per name" + Fallback },
         { "module_parameter_string.pt", "module parameter 'w' is a string, not a tensor" + Fallback },
+        { "torchscript_bad_declaration.pt", "TorchScript class '__torch__.LeNet5' declares '__parameters__ = [weight, ]', which is not a list of quoted names" + Fallback },
+        { "torchscript_inflate_lie.pt", "TorchScript code file 'lenet5_scripted/code/__torch__.py' does not inflate to the 4096 bytes the zip directory records" },
         { "torchscript_no_code.pt", "TorchScript class '__torch__.LeNet5' has no code file 'code/__torch__.py', so its parameters cannot be told from its buffers" + Fallback },
     };
 

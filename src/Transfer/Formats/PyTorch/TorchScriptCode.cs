@@ -7,7 +7,7 @@ namespace Transfer.Formats.PyTorch;
 /// Reads class declarations from a TorchScript archive's <c>code/</c> folder as text, never running it. The
 /// class <c>__torch__.a.b.Name</c> is declared in <c>code/__torch__/a/b.py</c> by a line <c>class Name(…):</c>
 /// at the start of a line, followed by its indented body; a file is read (and its CRC-32 checked) the first
-/// time one of its classes is asked for, and must be at most <see cref="MaxFile"/> bytes, stored or deflated
+/// time one of its classes is asked for, and must be at most <see cref="MaxFile"/> bytes (<see cref="MaxTotal"/> in all), stored or deflated
 /// (as <c>torch.jit.save</c> writes them), inflated into exactly the size the directory records.
 /// </summary>
 internal sealed class TorchScriptCode(TensorFile file, Dictionary<string, ZipMember> members)
@@ -15,9 +15,13 @@ internal sealed class TorchScriptCode(TensorFile file, Dictionary<string, ZipMem
     /// <summary>The largest code file read (16 MiB); TorchScript writes a few KiB per module class.</summary>
     public const long MaxFile = 16 << 20;
 
+    /// <summary>The most code read from one archive (64 MiB), however many classes it declares.</summary>
+    public const long MaxTotal = 64 << 20;
+
     private const string Fallback = "; save a state dict instead: torch.save(model.state_dict(), f)";
     private readonly Dictionary<string, string[]> files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TorchScriptClass> classes = new(StringComparer.Ordinal);
+    private long total;
 
     /// <summary>The declaration of <paramref name="type"/>, or a refusal naming the class when code/ has none.</summary>
     public TorchScriptClass Find(PickleGlobal type)
@@ -71,6 +75,12 @@ internal sealed class TorchScriptCode(TensorFile file, Dictionary<string, ZipMem
         if (member.Size > MaxFile || member.DeflatedSize > MaxFile)
         {
             throw new CheckpointFormatException(file.Path, $"TorchScript code file '{member.Name}' is {member.Size} bytes, above the limit of {MaxFile}");
+        }
+
+        total += member.Size;
+        if (total > MaxTotal)
+        {
+            throw new CheckpointFormatException(file.Path, $"TorchScript code files read reach {total} bytes at '{member.Name}', above the limit of {MaxTotal} for one archive");
         }
 
         string text;

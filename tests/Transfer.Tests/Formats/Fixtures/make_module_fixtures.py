@@ -257,4 +257,19 @@ with zipfile.ZipFile(os.path.join(OUT, "lenet5_scripted.pt")) as z:
 with zipfile.ZipFile(os.path.join(BAD, "torchscript_no_code.pt"), "w", zipfile.ZIP_STORED) as z:
     for n, data in kept:
         z.writestr(n, data)
+# A class declaration whose __parameters__ is not a list of quoted names.
+with zipfile.ZipFile(os.path.join(BAD, "torchscript_bad_declaration.pt"), "w", zipfile.ZIP_STORED) as z:
+    for n, data in kept:
+        z.writestr(n, data)
+    z.writestr("lenet5_scripted/code/__torch__.py",
+               b"class LeNet5(Module):\n  __parameters__ = [weight, ]\n  __buffers__ = []\n  training : bool\n")
+# A deflated code file whose zip directory claims more bytes than it inflates to.
+with zipfile.ZipFile(os.path.join(BAD, "torchscript_inflate_lie.pt"), "w", zipfile.ZIP_STORED) as z:
+    for n, data in kept:
+        z.writestr(n, data)
+    z.writestr("lenet5_scripted/code/__torch__.py", b"class LeNet5(Module):\n  __parameters__ = []\n", zipfile.ZIP_DEFLATED)
+lie = bytearray(open(os.path.join(BAD, "torchscript_inflate_lie.pt"), "rb").read())
+entry = lie.rfind(b"PK\x01\x02")  # the last central directory entry: the code file written last
+struct.pack_into("<I", lie, entry + 24, 4096)
+open(os.path.join(BAD, "torchscript_inflate_lie.pt"), "wb").write(bytes(lie))
 print("wrote", sorted(MANIFEST), file=sys.stderr)
