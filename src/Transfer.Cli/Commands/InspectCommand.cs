@@ -8,7 +8,8 @@ namespace Transfer.Cli.Commands;
 
 /// <summary>
 /// <c>transfer inspect &lt;file&gt; [--format table|json] [--hash] [--key K]</c>: lists a checkpoint's tensors
-/// (name, dtype, shape, and with <c>--hash</c> the SHA-256 of each tensor's bytes). Without <c>--hash</c> only
+/// (name, dtype, shape, and with <c>--hash</c> the SHA-256 of each tensor's bytes), after what holds them (a
+/// state dict, a whole-model pickle, a TorchScript module) and the classes a pickle named. Without <c>--hash</c> only
 /// headers are read, so it is instant on multi-GB files. The table shows names escaped and at most
 /// <see cref="ReportText.CellLimit"/> wide (middle ellipsis); JSON shows them whole.
 /// </summary>
@@ -46,6 +47,14 @@ internal static class InspectCommand
             json.WriteStartObject();
             json.WriteString("file", checkpoint.Path);
             json.WriteString("format", checkpoint.Format);
+            json.WriteString("container", checkpoint.Container);
+            json.WriteStartArray("classes");
+            foreach (string name in checkpoint.Classes)
+            {
+                json.WriteStringValue(name);
+            }
+
+            json.WriteEndArray();
             if (checkpoint.StateDictKey is not null)
             {
                 json.WriteString("stateDictKey", checkpoint.StateDictKey);
@@ -104,7 +113,12 @@ internal static class InspectCommand
         int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
         System.Text.StringBuilder text = new();
         text.AppendLine(ReportText.Line($"file: {checkpoint.Path}"));
-        text.AppendLine($"format: {checkpoint.Format}");
+        text.AppendLine(ReportText.Line($"format: {checkpoint.Format} ({checkpoint.Container})"));
+        if (checkpoint.Classes.Count > 0)
+        {
+            text.AppendLine(ReportText.Line($"classes: {string.Join(", ", checkpoint.Classes)}"));
+        }
+
         if (checkpoint.StateDictKey is not null)
         {
             text.AppendLine(ReportText.Line($"state dict: {checkpoint.StateDictKey}"));

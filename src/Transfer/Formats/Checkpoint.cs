@@ -11,8 +11,10 @@ public sealed class Checkpoint : IDisposable
     private readonly IDisposable? file;
 
     internal Checkpoint(string path, string format, string? stateDictKey, IReadOnlyDictionary<string, string> metadata,
-        IReadOnlyList<CheckpointTensor> tensors, IDisposable? file)
+        IReadOnlyList<CheckpointTensor> tensors, IDisposable? file, string container = StateDictContainer, IReadOnlyList<string>? classes = null)
     {
+        Container = container;
+        Classes = classes ?? [];
         Path = path;
         Format = format;
         StateDictKey = stateDictKey;
@@ -42,6 +44,22 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>The specs of <see cref="Tensors"/>, for planning.</summary>
     public IReadOnlyList<TensorSpec> Specs { get; }
+
+    /// <summary>
+    /// What the file holds: <c>state dict</c> (tensors by name: a state dict, a checkpoint dict holding one,
+    /// safetensors, TorchSharp), <c>module pickle of __main__.Net</c> (<c>torch.save(model)</c>) or
+    /// <c>TorchScript module __torch__.Net</c> (<c>torch.jit.save</c>).
+    /// </summary>
+    internal string Container { get; }
+
+    /// <summary>
+    /// The classes, sorted, whose instances a PyTorch pickle built as inert stand-ins (what <c>torch.load</c>
+    /// would have imported); empty for a plain state dict and for the other formats.
+    /// </summary>
+    internal IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The <see cref="Container"/> of a plain state dict.</summary>
+    internal const string StateDictContainer = "state dict";
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => file?.Dispose();

@@ -11,7 +11,7 @@ public sealed class CliFormatsTests
         string path = Fixture.Path_("views.pt");
         StringWriter output = new();
         Assert.Equal(0, CommandErrors.Run(() => InspectCommand.Run(path, "json", hash: true, key: null, output)));
-        string expected = "{\n  \"file\": \"" + path + "\",\n  \"format\": \"pytorch\",\n  \"tensors\": [\n" + string.Join(",\n",
+        string expected = "{\n  \"file\": \"" + path + "\",\n  \"format\": \"pytorch\",\n  \"container\": \"state dict\",\n  \"classes\": [],\n  \"tensors\": [\n" + string.Join(",\n",
             Fixture.Expected("views.pt").Select(e =>
                 "    {\n      \"name\": \"" + e.Name + "\",\n      \"dtype\": \"" + e.DType + "\",\n      \"shape\": [" +
                 (e.Shape.Length == 0 ? "]" : "\n" + string.Join(",\n", e.Shape.Select(s => "        " + s)) + "\n      ]") +
@@ -27,7 +27,7 @@ public sealed class CliFormatsTests
         Assert.Equal(0, CommandErrors.Run(() => InspectCommand.Run(path, "table", hash: false, key: null, output)));
         string[] lines = output.ToString().Split('\n');
         Assert.Equal($"file: {path}", lines[0]);
-        Assert.Equal("format: pytorch", lines[1]);
+        Assert.Equal("format: pytorch (state dict)", lines[1]);
         Assert.Equal("state dict: model_state_dict", lines[2]);
         Assert.Equal("metadata: epoch = 7", lines[3]);
         Assert.Equal("metadata: loss = 0.1", lines[4]);

@@ -44,7 +44,8 @@ internal static class LegacyCheckpointReader
             throw new CheckpointFormatException(path, "big-endian torch.save files are not supported");
         }
 
-        object root = Unpickler.LoadLegacyPart(path, input, "pickled object", named);
+        SortedSet<string> classes = new(StringComparer.Ordinal);
+        object root = Unpickler.LoadLegacyPart(path, input, "pickled object", named, classes);
         object keys = Unpickler.LoadLegacyPart(path, input, "storage key list", named);
         if (keys is not List<object> list || list.Any(k => k is not string))
         {
@@ -52,7 +53,7 @@ internal static class LegacyCheckpointReader
         }
 
         Dictionary<string, StorageBlock> blocks = Storages(file, input.Position, list.Cast<string>(), named);
-        return PyTorchCheckpointReader.Assemble(file, root, "the pickled object", stateDictKey, (name, key) =>
+        return PyTorchCheckpointReader.Assemble(file, root, "the pickled object", stateDictKey, classes, code: null, (name, key) =>
             blocks.TryGetValue(key, out StorageBlock? block)
                 ? block
                 : throw new CheckpointFormatException(path, $"tensor '{name}' needs storage '{key}', which the file's storage key list does not name"));

@@ -7,7 +7,9 @@ namespace Transfer.Formats.PyTorch;
 /// Reads a <c>torch.save</c> zip: the directory, then <c>data.pkl</c> through the allowlist unpickler, then
 /// finds the state dict (the top level, or a training checkpoint's <c>state_dict</c>, <c>model_state_dict</c>,
 /// <c>model</c> or <c>module</c> entry) and maps every tensor to its storage member by offset, size and
-/// stride. No storage bytes are read here.
+/// stride. The state dict may also be a whole pickled <c>torch.nn.Module</c> (<c>torch.save(model)</c>,
+/// walked by <see cref="ModuleStateDict"/>) or, in a TorchScript archive (one with <c>constants.pkl</c> or
+/// <c>code/</c>), a <c>__torch__</c> module (<see cref="TorchScriptStateDict"/>). No storage bytes are read here.
 /// </summary>
 internal static class PyTorchCheckpointReader
 {
@@ -38,13 +40,17 @@ internal static class PyTorchCheckpointReader
 
         // data.pkl is read through a bounded window, never whole, by a parser that refuses any hostile claim on
         // its own; its CRC-32 is then checked, streamed, before anything it describes is used.
-        object root = Unpickler.Load(path, new PickleInput(file, pickle.DataOffset, pickle.Size));
+        SortedSet<string> classes = new(StringComparer.Ordinal);
+        object root = Unpickler.Load(path, new PickleInput(file, pickle.DataOffset, pickle.Size), classes);
         new RecordedCrc(file, "zip member", pickle.Name, pickle.DataOffset, pickle.Size, pickle.Crc).Verify();
         Dictionary<string, StorageBlock> blocks = new(StringComparer.Ordinal);
         // Storage members are looked up as "data/" + key without building that string for each of them.
         Dictionary<string, ZipMember>.AlternateLookup<ReadOnlySpan<char>> byName = members.GetAlternateLookup<ReadOnlySpan<char>>();
         char[] lookup = new char[64];
-        return Assemble(file, root, "data.pkl", stateDictKey, (name, key) =>
+        TorchScriptCode? code = members.ContainsKey("constants.pkl") || members.Keys.Any(k => k.StartsWith("code/", StringComparison.Ordinal))
+            ? new TorchScriptCode(file, members)
+            : null;
+        return Assemble(file, root, "data.pkl", stateDictKey, classes, code, (name, key) =>
         {
             if (blocks.TryGetValue(key, out StorageBlock? block))
             {
@@ -69,7 +75,7 @@ internal static class PyTorchCheckpointReader
     }
 
     /// <summary>Reads a small member whole (a header-sized one: data.pkl, byteorder) and checks its CRC-32.</summary>
-    private static byte[] ReadMember(TensorFile file, ZipMember member)
+    internal static byte[] ReadMember(TensorFile file, ZipMember member)
     {
         byte[] bytes = file.ReadBytes(member.DataOffset, (int)member.Size);
         new RecordedCrc(file, "zip member", member.Name, member.DataOffset, member.Size, member.Crc)
@@ -80,33 +86,67 @@ internal static class PyTorchCheckpointReader
     /// <summary>
     /// Finds the state dict in an unpickled root object and maps each of its tensors onto the bytes of its
     /// storage, which <paramref name="locate"/> finds (from a tensor's name and storage key) or refuses.
-    /// Shared by the zip and the legacy layouts, which differ only in where storages live.
+    /// Shared by the zip and the legacy layouts, which differ only in where storages live. <paramref name="classes"/>
+    /// are the classes the pickle made stand-ins of; <paramref name="code"/> is a TorchScript archive's code/.
     /// </summary>
-    internal static Checkpoint Assemble(TensorFile file, object root, string pickleName, string? stateDictKey, Func<string, string, StorageBlock> locate)
+    internal static Checkpoint Assemble(TensorFile file, object root, string pickleName, string? stateDictKey, IReadOnlyCollection<string> classes,
+        TorchScriptCode? code, Func<string, string, StorageBlock> locate)
     {
         string path = file.Path;
-        if (root is not PickleDict top)
+        PickleDict? top = root as PickleDict;
+        string? key = null;
+        string container = Checkpoint.StateDictContainer;
+        List<KeyValuePair<string, TensorRef>> entries;
+        if (code is not null || root is PickleObject)
+        {
+            if (root is not PickleObject module || (code is null && !ModuleStateDict.IsModule(module)))
+            {
+                throw new CheckpointFormatException(path, $"{pickleName} holds {Unpickler.TypeName(root)}, {(code is null
+                    ? "which is not a torch.nn.Module (no _parameters, _buffers and _modules dicts)"
+                    : "not a TorchScript module")}, so it has no state dict to read; save a state dict instead: torch.save(model.state_dict(), f)");
+            }
+
+            container = code is null ? $"module pickle of {module.Class.FullName}" : $"TorchScript module {module.Class.FullName}";
+            if (stateDictKey is not null)
+            {
+                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to checkpoint dicts, but this file holds a {container}");
+            }
+
+            entries = code is null ? ModuleStateDict.Walk(path, module) : TorchScriptStateDict.Walk(path, module, code);
+        }
+        else if (top is not null)
+        {
+            (object stateDict, key) = FindStateDict(path, top, stateDictKey);
+            if (stateDict is PickleObject module)
+            {
+                container = $"module pickle of {module.Class.FullName}";
+                entries = ModuleStateDict.Walk(path, module);
+            }
+            else
+            {
+                entries = [];
+                foreach (var (name, value) in ((PickleDict)stateDict).Items)
+                {
+                    if (value is TensorRef tensor)
+                    {
+                        entries.Add(new(name as string ?? throw new CheckpointFormatException(path, "the state dict has a tensor under a key that is not a string"), tensor));
+                    }
+                }
+            }
+        }
+        else
         {
             throw new CheckpointFormatException(path, $"{pickleName} does not hold a dict, so it is not a state dict or checkpoint dict");
         }
 
-        var (stateDict, key) = FindStateDict(path, top, stateDictKey);
-        List<CheckpointTensor> tensors = [];
-        foreach (var (name, value) in stateDict.Items)
+        List<CheckpointTensor> tensors = new(entries.Count);
+        foreach (var (name, tensor) in entries)
         {
-            if (value is TensorRef tensor)
-            {
-                if (name is not string text)
-                {
-                    throw new CheckpointFormatException(path, "the state dict has a tensor under a key that is not a string");
-                }
-
-                tensors.Add(Tensor(file, locate(text, tensor.Storage.Key), text, tensor));
-            }
+            tensors.Add(Tensor(file, locate(name, tensor.Storage.Key), name, tensor));
         }
 
         Dictionary<string, string> metadata = new(StringComparer.Ordinal);
-        foreach (var (name, value) in top.Items)
+        foreach (var (name, value) in top?.Items ?? [])
         {
             if (name is string text && Scalar(value) is string scalar)
             {
@@ -114,16 +154,17 @@ internal static class PyTorchCheckpointReader
             }
         }
 
-        return new Checkpoint(path, "pytorch", key, metadata, tensors, file);
+        return new Checkpoint(path, "pytorch", key, metadata, tensors, file, container, [.. classes]);
     }
 
-    private static (PickleDict Dict, string? Key) FindStateDict(string path, PickleDict top, string? requested)
+    /// <summary>The state dict: a dict of tensors or a module stand-in, at the top or under a checkpoint dict's key.</summary>
+    private static (object StateDict, string? Key) FindStateDict(string path, PickleDict top, string? requested)
     {
         if (requested is not null)
         {
-            if (top.TryGet(requested, out object? chosen) && chosen is PickleDict dict)
+            if (top.TryGet(requested, out object? chosen) && (chosen is PickleDict || ModuleStateDict.IsModule(chosen)))
             {
-                return (dict, requested);
+                return (chosen!, requested);
             }
 
             throw new CheckpointFormatException(path, top.TryGet(requested, out _)
@@ -138,9 +179,9 @@ internal static class PyTorchCheckpointReader
 
         foreach (string key in StateDictKeys)
         {
-            if (top.TryGet(key, out object? value) && value is PickleDict dict)
+            if (top.TryGet(key, out object? value) && (value is PickleDict || ModuleStateDict.IsModule(value)))
             {
-                return (dict, key);
+                return (value!, key);
             }
         }
 

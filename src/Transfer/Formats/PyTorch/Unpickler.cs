@@ -5,8 +5,10 @@ namespace Transfer.Formats.PyTorch;
 
 /// <summary>
 /// An allowlist-only pickle reader for <c>data.pkl</c> and the pickles of legacy files. It knows the
-/// protocol-2 opcodes a state dict uses and the handful of globals that rebuild one; every other opcode or
-/// global is refused before it has any effect, naming what was refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
+/// protocol-2 opcodes a state dict uses and the handful of globals that rebuild one; every other opcode is
+/// refused before it has any effect, naming what was refused. Any other class a pickle names (a whole-model
+/// save's modules, a TorchScript archive's <c>__torch__</c> classes) becomes an inert stand-in as
+/// <see cref="StandIns"/> rules, and calling one is refused. Nothing is imported or called: globals are names, REDUCE builds plain records.
 /// The pickle is read from its file through a small window (<see cref="PickleInput"/>), never whole. Work is
 /// bounded by size: at most <see cref="BaseOpcodes"/> + one opcode per <see cref="BytesPerOpcode"/> bytes and
 /// <see cref="BaseMemo"/> + one memo entry per <see cref="BytesPerMemo"/> bytes (torch.save spends about 3 and
@@ -60,9 +62,11 @@ internal sealed class Unpickler
     private readonly long size;
     private readonly long maxOpcodes;
     private readonly long maxMemo;
+    private readonly ISet<string>? classes;
 
-    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages)
+    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages, ISet<string>? classes = null)
     {
+        this.classes = classes;
         this.path = path;
         this.input = input;
         this.part = part;
@@ -74,9 +78,12 @@ internal sealed class Unpickler
         maxMemo = BaseMemo + (size / BytesPerMemo);
     }
 
-    /// <summary>Reads one pickle that must fill <paramref name="input"/> exactly (a zip's <c>data.pkl</c>).</summary>
-    public static object Load(string path, PickleInput input) =>
-        new Unpickler(path, input, "data.pkl", legacy: false, new(StringComparer.Ordinal)).Run();
+    /// <summary>
+    /// Reads one pickle that must fill <paramref name="input"/> exactly (a zip's <c>data.pkl</c>);
+    /// <paramref name="classes"/>, when given, gains the name of every class it makes a stand-in instance of.
+    /// </summary>
+    public static object Load(string path, PickleInput input, ISet<string>? classes = null) =>
+        new Unpickler(path, input, "data.pkl", legacy: false, new(StringComparer.Ordinal), classes).Run();
 
     /// <summary>
     /// Reads one of the pickles a legacy (pre-1.6) <c>torch.save</c> file holds back to back, starting at
@@ -84,8 +91,8 @@ internal sealed class Unpickler
     /// item, the view metadata, which must be None. <paramref name="storages"/> holds the storages named so
     /// far, by key, and gains the ones this pickle names first.
     /// </summary>
-    public static object LoadLegacyPart(string path, PickleInput input, string part, Dictionary<string, StorageRef> storages) =>
-        new Unpickler(path, input, part, legacy: true, storages).Run();
+    public static object LoadLegacyPart(string path, PickleInput input, string part, Dictionary<string, StorageRef> storages, ISet<string>? classes = null) =>
+        new Unpickler(path, input, part, legacy: true, storages, classes).Run();
 
     private object Run()
     {
@@ -220,7 +227,7 @@ internal sealed class Unpickler
         string module = Line(at);
         string name = Line(at);
         string full = $"{module}.{name}";
-        if (!AllowedGlobals.Contains(full))
+        if (!AllowedGlobals.Contains(full) && !StandIns.MayName(module, name))
         {
             throw Bad($"global '{full}' at offset {at} is not allowed (only the globals a state dict needs are)");
         }
@@ -245,7 +252,9 @@ internal sealed class Unpickler
             "torch._utils._rebuild_tensor_v2" when a.Length is 6 or 7 => RebuildTensor(a, at),
             "torch._utils._rebuild_parameter" when a.Length == 3 && a[0] is TensorRef t => t,
             "torch._utils._rebuild_parameter_with_state" when a.Length == 4 && a[0] is TensorRef t => t,
-            _ => throw Bad($"REDUCE at offset {at} calls '{global.FullName}' with arguments it does not accept"),
+            _ => StandIns.Reduce(global, a, NewStandIn) ?? throw Bad(AllowedGlobals.Contains(global.FullName) || !StandIns.IsClass(global)
+                ? $"REDUCE at offset {at} calls '{global.FullName}' with arguments it does not accept"
+                : $"REDUCE at offset {at} would call '{global.FullName}', which Transfer never does (it only rebuilds tensors and plain containers); save a state dict instead: torch.save(model.state_dict(), f)"),
         };
         Push(result, at);
     }
@@ -260,17 +269,36 @@ internal sealed class Unpickler
             return;
         }
 
+        // Any other named class becomes an inert stand-in instance; its arguments are never passed to anything.
+        if (cls is PickleGlobal type && args is PickleTuple && !AllowedGlobals.Contains(type.FullName) && StandIns.IsClass(type))
+        {
+            Push(NewStandIn(type), at);
+            return;
+        }
+
         throw Bad($"NEWOBJ at offset {at} creates {(cls is PickleGlobal g ? "'" + g.FullName + "'" : TypeName(cls))}, which is not allowed");
     }
 
     private void Build(long at)
     {
-        Pop(at); // the state: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
+        object state = Pop(at); // for a dict or a tensor: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
         object target = Peek(at);
+        if (target is PickleObject standIn)
+        {
+            standIn.Build(state);
+            return;
+        }
+
         if (target is not (PickleDict or TensorRef))
         {
-            throw Bad($"BUILD at offset {at} targets {TypeName(target)}; only dicts and tensors may be built");
+            throw Bad($"BUILD at offset {at} targets {TypeName(target)}; only dicts, tensors and class instances may be built");
         }
+    }
+
+    private PickleObject NewStandIn(PickleGlobal type)
+    {
+        classes?.Add(type.FullName);
+        return new PickleObject(type);
     }
 
     private TensorRef RebuildTensor(object?[] a, long at)
@@ -302,8 +330,14 @@ internal sealed class Unpickler
         return new TensorRef(storage, offset, sizes, strides);
     }
 
-    private StorageRef PersistentId(object pid, long at)
+    private object PersistentId(object pid, long at)
     {
+        // A legacy whole-module save names each module class as ('module', class, source file, source): the class, as a name.
+        if (legacy && pid is PickleTuple { Items: ["module", PickleGlobal moduleClass, string or PickleNone, string or PickleNone] })
+        {
+            return moduleClass;
+        }
+
         if (legacy && pid is PickleTuple { Items: [string, PickleGlobal, string, string, long, var view] } && view is not PickleNone)
         {
             throw Bad($"persistent id at offset {at} has view metadata (a storage view from PyTorch before 0.4), which Transfer does not read");
@@ -483,21 +517,23 @@ internal sealed class Unpickler
     }
 
     private List<object> AsList(object target, long at, string op) =>
-        target as List<object> ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a list");
+        target as List<object> ?? (target as PickleObject)?.Items ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a list");
 
     private PickleDict AsDict(object target, long at, string op) =>
-        target as PickleDict ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a dict");
+        target as PickleDict ?? (target as PickleObject)?.Entries ?? throw Bad($"{op} at offset {at} targets {TypeName(target)}, not a dict");
 
     private object Key(object key, long at) =>
         key is string or long or bool or double ? key : throw Bad($"dict key at offset {at} is {TypeName(key)}; only strings and numbers are supported");
 
-    private static string TypeName(object value) => value switch
+    internal static string TypeName(object value) => value switch
     {
         PickleGlobal g => $"global '{g.FullName}'",
         PickleTuple => "a tuple",
         PickleDict => "a dict",
         List<object> => "a list",
         TensorRef => "a tensor",
+        PickleObject o => $"an object of class '{o.Class.FullName}'",
+        PickleSet => "a set",
         StorageRef => "a storage",
         string => "a string",
         long or bool or double => "a number",

@@ -3,12 +3,20 @@ using System.Buffers.Binary;
 namespace Transfer.Formats.PyTorch;
 
 /// <summary>One stored member of a <c>torch.save</c> zip: where its bytes start in the file, how many, and their CRC-32 as the directory records it.</summary>
-internal sealed record ZipMember(string Name, long DataOffset, long Size, uint Crc);
+internal sealed record ZipMember(string Name, long DataOffset, long Size, uint Crc)
+{
+    /// <summary>
+    /// For a deflated member (only a TorchScript archive's <c>code/</c> files may be), the bytes it takes in
+    /// the file; <see cref="Size"/> is then what it inflates to. Null for a stored member.
+    /// </summary>
+    public long? DeflatedSize { get; init; }
+}
 
 /// <summary>
 /// Reads the central directory of a <c>torch.save</c> archive (ZIP64 aware) and refuses anything PyTorch
-/// never writes: compressed or encrypted members, duplicate names, absolute or <c>..</c> paths, members
-/// outside one common top folder, sizes or offsets outside the file.
+/// never writes: compressed or encrypted members (except the deflated <c>code/</c> files of a TorchScript
+/// archive), duplicate names, absolute or <c>..</c> paths, members outside one common top folder, sizes or
+/// offsets outside the file.
 /// </summary>
 internal static class ZipDirectory
 {
@@ -66,7 +74,7 @@ internal static class ZipDirectory
         }
 
         byte[] directory = file.ReadBytes(directoryOffset, (int)directorySize);
-        List<(string Name, long LocalOffset, long Size, uint Crc)> raw = [];
+        List<(string Name, long LocalOffset, long Size, uint Crc, long? Deflated)> raw = [];
         int p = 0;
         for (long i = 0; i < count; i++)
         {
@@ -91,11 +99,6 @@ internal static class ZipDirectory
             }
 
             string name = System.Text.Encoding.UTF8.GetString(e.Slice(46, nameLength));
-            if (name.EndsWith("/constants.pkl", StringComparison.Ordinal) || name.Contains("/code/", StringComparison.Ordinal))
-            {
-                throw Bad(path,
-                    "this is a TorchScript archive (torch.jit.save), which Transfer does not read; save the model's state dict instead: torch.save(model.state_dict(), f)");
-            }
 
             ReadZip64Extra(path, name, e.Slice(46 + nameLength, extraLength), ref size, ref compressed, ref local);
             if ((flags & 1) != 0)
@@ -103,7 +106,10 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' is encrypted");
             }
 
-            if (method != 0 || compressed != size)
+            // torch.jit.save deflates its code/ files; every tensor byte and every pickle stays stored.
+            bool deflatedCode = method == 8 && name.IndexOf('/', StringComparison.Ordinal) is > 0 and int slash
+                && name.AsSpan(slash).StartsWith("/code/", StringComparison.Ordinal) && !name.EndsWith(".pkl", StringComparison.Ordinal);
+            if (!deflatedCode && (method != 0 || compressed != size))
             {
                 throw Bad(path, $"zip member '{name}' is compressed (method {method}); torch.save writes stored members only");
             }
@@ -113,7 +119,7 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' has an unsafe path");
             }
 
-            raw.Add((name, local, size, crc));
+            raw.Add((name, local, size, crc, deflatedCode ? compressed : null));
             p += 46 + nameLength + extraLength + commentLength;
         }
 
@@ -127,7 +133,7 @@ internal static class ZipDirectory
         LocalHeaders headers = new(file);
         Dictionary<string, ZipMember> members = new(StringComparer.Ordinal);
         List<(long Start, long End, string Name)> spans = new(raw.Count);
-        foreach (var (name, local, size, crc) in raw)
+        foreach (var (name, local, size, crc, deflated) in raw)
         {
             if (!name.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -140,9 +146,9 @@ internal static class ZipDirectory
                 throw Bad(path, $"zip member '{name}' appears twice");
             }
 
-            ZipMember member = new(name, DataOffset(file, headers, name, local, size), size, crc);
+            ZipMember member = new(name, DataOffset(file, headers, name, local, deflated ?? size), size, crc) { DeflatedSize = deflated };
             members[relative] = member;
-            spans.Add((local, member.DataOffset + size, name));
+            spans.Add((local, member.DataOffset + (deflated ?? size), name));
         }
 
         RefuseOverlaps(path, spans, directoryOffset);
