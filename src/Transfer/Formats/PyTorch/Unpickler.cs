@@ -60,9 +60,12 @@ internal sealed class Unpickler
     private readonly long size;
     private readonly long maxOpcodes;
     private readonly long maxMemo;
+    private readonly IPickleExtension? extension;
 
-    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages)
+    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages,
+        IPickleExtension? extension = null)
     {
+        this.extension = extension;
         this.path = path;
         this.input = input;
         this.part = part;
@@ -87,6 +90,13 @@ internal sealed class Unpickler
     public static object LoadLegacyPart(string path, PickleInput input, string part, Dictionary<string, StorageRef> storages) =>
         new Unpickler(path, input, part, legacy: true, storages).Run();
 
+    /// <summary>
+    /// Reads a bare pickle filling <paramref name="input"/> exactly, with <paramref name="extension"/>'s globals
+    /// instead of the state-dict ones, its protocols and their opcodes (see <see cref="ExtendedOpcode"/>).
+    /// </summary>
+    public static object LoadBare(string path, PickleInput input, IPickleExtension extension) =>
+        new Unpickler(path, input, "pickle", legacy: false, new(StringComparer.Ordinal), extension).Run();
+
     private object Run()
     {
         for (long count = 0; ; count++)
@@ -105,6 +115,14 @@ internal sealed class Unpickler
             byte op = input.Read(1)[0];
             switch (op)
             {
+                case 0x80 when extension is not null: // PROTO of a bare pickle
+                    byte version = Take(1)[0];
+                    if (version < 2 || version > extension.MaxProtocol)
+                    {
+                        throw Bad($"uses protocol {version}; Transfer reads protocols 2 to {extension.MaxProtocol}");
+                    }
+
+                    break;
                 case 0x80: // PROTO
                     byte proto = Take(1)[0];
                     if (proto > 2)
@@ -204,12 +222,18 @@ internal sealed class Unpickler
                 case 0x8a: Push(Long1(at), at); break;
                 case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
                 case (byte)'U': Push(Encoding.Latin1.GetString(Take(Take(1)[0])), at); break;
+                case (byte)'Q' when extension is not null: throw Bad($"persistent id at offset {at}: a bare pickle has no storages to name");
                 case (byte)'Q': Push(PersistentId(Pop(at), at), at); break;
                 case (byte)'h': Push(MemoGet(Take(1)[0], at), at); break;
                 case (byte)'j': Push(MemoGet(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); break;
                 case (byte)'q': MemoPut(Take(1)[0], at); break;
                 case (byte)'r': MemoPut(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at); break;
                 default:
+                    if (extension is not null && ExtendedOpcode(op, at))
+                    {
+                        break;
+                    }
+
                     throw Bad($"opcode {OpName(op)} at offset {at} is not allowed");
             }
         }
@@ -219,10 +243,15 @@ internal sealed class Unpickler
     {
         string module = Line(at);
         string name = Line(at);
+        PushGlobal(module, name, at);
+    }
+
+    private void PushGlobal(string module, string name, long at)
+    {
         string full = $"{module}.{name}";
-        if (!AllowedGlobals.Contains(full))
+        if (extension is not null ? !extension.AllowsGlobal(full) : !AllowedGlobals.Contains(full))
         {
-            throw Bad($"global '{full}' at offset {at} is not allowed (only the globals a state dict needs are)");
+            throw Bad($"global '{full}' at offset {at} is not allowed ({extension?.AllowedGlobalsPhrase ?? "only the globals a state dict needs are"})");
         }
 
         Push(new PickleGlobal(module, name), at);
@@ -238,6 +267,12 @@ internal sealed class Unpickler
         }
 
         object?[] a = tuple.Items;
+        if (extension?.Reduce(global, a, at) is object extended)
+        {
+            Push(extended, at);
+            return;
+        }
+
         object result = global.FullName switch
         {
             "collections.OrderedDict" when a.Length == 0 => new PickleDict(),
@@ -265,8 +300,13 @@ internal sealed class Unpickler
 
     private void Build(long at)
     {
-        Pop(at); // the state: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
+        object state = Pop(at); // an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
         object target = Peek(at);
+        if (extension is not null && extension.Build(target, state, at))
+        {
+            return;
+        }
+
         if (target is not (PickleDict or TensorRef))
         {
             throw Bad($"BUILD at offset {at} targets {TypeName(target)}; only dicts and tensors may be built");
@@ -499,6 +539,7 @@ internal sealed class Unpickler
         List<object> => "a list",
         TensorRef => "a tensor",
         StorageRef => "a storage",
+        PickleBytes => "bytes",
         string => "a string",
         long or bool or double => "a number",
         PickleNone => "None",
@@ -543,4 +584,57 @@ internal sealed class Unpickler
     } + $" (0x{op:x2})";
 
     private CheckpointFormatException Bad(string problem) => new(path, $"{part}: {problem}");
+
+    /// <summary>
+    /// The opcodes of protocols 3 to 5 and Python 2's BINSTRING, read only for an extension's bare pickles
+    /// (torch.save writes protocol 2): bytes are left in the file as <see cref="PickleBytes"/>, strings read,
+    /// STACK_GLOBAL checked like GLOBAL, MEMOIZE and FRAME followed; out-of-band buffers are refused.
+    /// </summary>
+    private bool ExtendedOpcode(byte op, long at)
+    {
+        switch (op)
+        {
+            case (byte)'C': Push(BytesInFile(Take(1)[0], at), at); return true; // SHORT_BINBYTES
+            case (byte)'B': Push(BytesInFile(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); return true; // BINBYTES
+            case 0x8e: Push(BytesInFile(BinaryPrimitives.ReadUInt64LittleEndian(Take(8)), at), at); return true; // BINBYTES8
+            case 0x96: Push(BytesInFile(BinaryPrimitives.ReadUInt64LittleEndian(Take(8)), at), at); return true; // BYTEARRAY8
+            case (byte)'T': // BINSTRING: a Python 2 str, which holds bytes (an array's data) as often as text
+                int length = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+                Push(length < 0 ? throw Bad($"BINSTRING at offset {at} has a negative length") : BytesInFile((ulong)length, at), at);
+                return true;
+            case 0x8c: Push(Utf8(Take(Take(1)[0]), at), at); return true; // SHORT_BINUNICODE
+            case 0x8d: // BINUNICODE8
+                ulong size8 = BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+                Push(Utf8(Take(size8 > MaxString ? throw Bad($"string at offset {at} claims {size8} bytes, above the limit of {MaxString} for one string") : Length((uint)size8, at)), at), at);
+                return true;
+            case 0x93: // STACK_GLOBAL
+                object name = Pop(at);
+                object module = Pop(at);
+                if (module is not string moduleName || name is not string globalName)
+                {
+                    throw Bad($"STACK_GLOBAL at offset {at} names {TypeName(module)} and {TypeName(name)}, not two strings");
+                }
+
+                PushGlobal(moduleName, globalName, at);
+                return true;
+            case 0x94: MemoPut(denseMemo.Count + sparseMemo.Count, at); return true; // MEMOIZE
+            case 0x95: Take(8); return true; // FRAME: a hint for buffering, which the window does anyway
+            case 0x97 or 0x98:
+                throw Bad($"opcode {(op == 0x97 ? "NEXT_BUFFER" : "READONLY_BUFFER")} at offset {at} takes an out-of-band buffer, which a file does not hold; pickle the arrays in-band (no buffer_callback)");
+            default:
+                return false;
+        }
+    }
+
+    private PickleBytes BytesInFile(ulong length, long at)
+    {
+        if (length > (ulong)input.Remaining)
+        {
+            throw Bad($"bytes at offset {at} claim {length} bytes, more than remain");
+        }
+
+        PickleBytes bytes = new(input.FileOffset, (long)length);
+        input.Skip((long)length);
+        return bytes;
+    }
 }
