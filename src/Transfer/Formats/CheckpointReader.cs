@@ -53,7 +53,7 @@ public static class CheckpointReader
             };
             if (stateDictKey is not null && checkpoint.Format is not ("pytorch" or "numpy"))
             {
-                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts, but this is a {checkpoint.Format} file");
+                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts and NumPy pickles, but this is a {checkpoint.Format} file");
             }
 
             ExpansionLimit.Check(checkpoint, file.Length, allowExpansion);

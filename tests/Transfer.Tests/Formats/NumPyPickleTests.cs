@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using TorchSharp;
@@ -109,6 +110,20 @@ public sealed class NumPyPickleTests
         using Checkpoint converted = CheckpointReader.Open(output);
         Assert.Equal(source.Specs, converted.Specs);
         Assert.Equal(source.Tensors.Select(t => t.Sha256()), converted.Tensors.Select(t => t.Sha256()));
+    }
+
+    [Fact]
+    public void A_torch_save_zip_still_takes_protocol_2_only_whatever_bare_pickles_may_use()
+    {
+        string path = Path.Combine(Fixture.TempFolder(), "protocol4.pt");
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using Stream pickle = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open();
+            pickle.Write([0x80, 4, (byte)'}', (byte)'.']);
+        }
+
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path));
+        Assert.Equal("data.pkl: uses protocol 4; torch.save writes protocol 2", e.Problem);
     }
 
     /// <summary>The "tensors" array of <c>transfer inspect --format json --hash</c>, as text.</summary>
