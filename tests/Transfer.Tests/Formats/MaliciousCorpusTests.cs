@@ -63,6 +63,8 @@ public sealed class MaliciousCorpusTests
         { "numpy_object_array.pkl", "pickle: array state at offset 215 holds a list of objects (an object array), which Transfer does not read" },
         { "numpy_complex.pkl", "array 'c' has NumPy dtype '<c8', which Transfer does not read (it reads f2, f4, f8, i1, i2, i4, i8, u1 and b1)" },
         { "numpy_cycle.pkl", "the dict under 'self' appears twice in the pickle (a cycle or a shared dict), which a state dict never has" },
+        { "numpy_text_above_latin1.pkl", "pickle: latin-1 text has a character above U+00FF at offset 203, which latin-1 cannot encode" },
+        { "numpy_text_invalid_utf8.pkl", "pickle: latin-1 text is not valid UTF-8 at offset 203" },
         { "numpy_bytes_claim.pkl", "pickle: bytes at offset 16 claim 1152921504606846976 bytes, more than remain" },
         { "huge_header.safetensors", "safetensors header length 1099511627776 exceeds the limit of 100000000 bytes" },
         { "header_past_end.safetensors", "safetensors header length 4096 runs past the end of the file (16 bytes)" },

@@ -9,9 +9,9 @@ namespace Transfer.Formats.NumPy;
 /// state dict is found as in a PyTorch checkpoint dict (<c>--key</c>, else the top level when it holds arrays,
 /// else <c>state_dict</c>, <c>model_state_dict</c>, <c>model</c>, <c>module</c> or Caffe2's <c>blobs</c>); dicts
 /// nested inside it are flattened with <c>.</c>-joined names, other values skipped; the top level's numbers and
-/// strings become metadata. Array bytes stay in the file and are read when the tensor is, except where the
-/// pickle encoded them (protocol 2 from Python 3, short Python 2 strings): those are decoded while reading the
-/// pickle, never more bytes than the file holds.
+/// strings become metadata. Array bytes stay in the file and are read when the tensor is: raw bytes
+/// (protocols 3 to 5, Python 2's strings) as they are, and protocol 2's latin-1 text from Python 3 decoded as it
+/// is read (<see cref="Latin1Text"/>); only texts and strings under 64 KiB are decoded while the pickle is read.
 /// </summary>
 internal static class NumPyPickleReader
 {

@@ -38,10 +38,11 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
         "numpy.core.multiarray._reconstruct" or "numpy._core.multiarray._reconstruct"
             when args is [PickleGlobal { FullName: "numpy.ndarray" }, PickleTuple { Items: [0L] }, var code] && IsTypeCodeB(code) => new NumPyArray(),
         "numpy.core.numeric._frombuffer" or "numpy._core.numeric._frombuffer"
-            when args is [var data and (PickleBytes or byte[]), NumPyDType dtype, PickleTuple shape, "C" or "F"] =>
+            when args is [var data and (PickleBytes or byte[] or Latin1Text), NumPyDType dtype, PickleTuple shape, "C" or "F"] =>
             Built(dtype, Shape(shape, at), Equals(args[3], "F"), data!),
         "numpy.dtype" when args is [string code, bool or 0L or 1L, bool or 0L or 1L] => new NumPyDType(code),
         "_codecs.encode" when args is [string text, "latin1" or "latin-1"] => Latin1(text, at),
+        "_codecs.encode" when args is [PickleText text, "latin1" or "latin-1"] => Latin1Text.Scan(file, text, Bad),
         "__builtin__.bytes" or "builtins.bytes" when args.Length == 0 => Array.Empty<byte>(),
         _ => null,
     };
@@ -68,8 +69,9 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
             bool fortran = items[3] is true or 1L;
             array.Set(type, Shape(shape, at), fortran, data switch
             {
-                PickleBytes or byte[] => data,
+                PickleBytes or byte[] or Latin1Text => data,
                 string text => Latin1(text, at),
+                PickleText text => Latin1Text.Scan(file, text, Bad),
                 List<object> => throw Bad($"array state at offset {at} holds a list of objects (an object array), which Transfer does not read"),
                 _ => throw Bad($"array state at offset {at} holds its data as something other than bytes"),
             });

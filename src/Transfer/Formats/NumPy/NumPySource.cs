@@ -6,8 +6,9 @@ namespace Transfer.Formats.NumPy;
 /// <summary>
 /// The bytes of a NumPy array that are not already contiguous little-endian row-major bytes in the file: a
 /// big-endian array (each item byte-swapped), a Fortran-order one (gathered into C order), or one whose data the
-/// pickle held in a form that had to be decoded (<paramref name="data"/> a byte array). Items are read from the
-/// memory-mapped file or that array and written out in C order, in bounded chunks when streamed.
+/// pickle held in a form that has to be decoded (<paramref name="data"/> a byte array, or <see cref="Latin1Text"/>
+/// decoded into native memory for the read). Items are read from the memory-mapped file or those bytes and
+/// written out in C order, in bounded chunks when streamed.
 /// </summary>
 internal sealed class NumPySource(TensorFile file, object data, int itemSize, long[] shape, bool fortran, bool swap) : TensorSource
 {
@@ -20,6 +21,12 @@ internal sealed class NumPySource(TensorFile file, object data, int itemSize, lo
         if (length != Count * itemSize)
         {
             throw new InvalidOperationException($"Expected {Count * itemSize} bytes, asked for {length}.");
+        }
+
+        if (data is Latin1Text text && !fortran && !swap)
+        {
+            text.DecodeTo(destination);
+            return;
         }
 
         WithItems(items => Fill(items, 0, destination, Count));
@@ -49,6 +56,12 @@ internal sealed class NumPySource(TensorFile file, object data, int itemSize, lo
     /// <summary>Runs <paramref name="action"/> with a pointer to the array's items as stored.</summary>
     private unsafe void WithItems(ItemsAction action)
     {
+        if (data is Latin1Text text)
+        {
+            text.WithDecoded(decoded => action((byte*)decoded));
+            return;
+        }
+
         if (data is byte[] bytes)
         {
             fixed (byte* items = bytes)

@@ -24,6 +24,9 @@ internal sealed class Unpickler
     /// <summary>The longest string read (64 MiB): state dicts hold names and small metadata, never more.</summary>
     public const int MaxString = 64 << 20;
 
+    /// <summary>The longest string of a bare pickle read into memory (64 KiB); longer ones stay in the file (<see cref="PickleText"/>).</summary>
+    public const int LongText = 1 << 16;
+
     private static readonly HashSet<string> AllowedGlobals =
     [
         "collections.OrderedDict",
@@ -220,6 +223,7 @@ internal sealed class Unpickler
                 case (byte)'M': Push(Integer(BinaryPrimitives.ReadUInt16LittleEndian(Take(2))), at); break;
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)), at); break;
                 case 0x8a: Push(Long1(at), at); break;
+                case (byte)'X' when extension is not null: Push(Text(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); break;
                 case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
                 case (byte)'U': Push(Encoding.Latin1.GetString(Take(Take(1)[0])), at); break;
                 case (byte)'Q' when extension is not null: throw Bad($"persistent id at offset {at}: a bare pickle has no storages to name");
@@ -540,6 +544,7 @@ internal sealed class Unpickler
         TensorRef => "a tensor",
         StorageRef => "a storage",
         PickleBytes => "bytes",
+        PickleText => "a string",
         string => "a string",
         long or bool or double => "a number",
         PickleNone => "None",
@@ -624,6 +629,27 @@ internal sealed class Unpickler
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// A bare pickle's BINUNICODE string: read when it is at most <see cref="LongText"/> bytes (names, codes,
+    /// metadata), else left in the file as <see cref="PickleText"/> (an array's data pickled as latin-1 text).
+    /// </summary>
+    private object Text(uint length, long at)
+    {
+        if (length <= LongText)
+        {
+            return Utf8(Take(Length(length, at)), at);
+        }
+
+        if (length > input.Remaining)
+        {
+            throw Bad($"string at offset {at} claims {length} bytes, more than remain");
+        }
+
+        PickleText text = new(input.FileOffset, length);
+        input.Skip(length);
+        return text;
     }
 
     private PickleBytes BytesInFile(ulong length, long at)

@@ -203,3 +203,12 @@ cycle["self"] = cycle
 bad("numpy_cycle.pkl", cycle)
 bad("numpy_torch_tensors.pkl", collections.OrderedDict(w=torch.ones(2)))
 bad("numpy_bytes_claim.pkl", b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01w\x8e" + struct.pack("<Q", 2 ** 60) + b"s.")
+import codecs  # noqa: E402
+
+long_text = {"w": Reduce(reconstruct, (np.ndarray, (0,), b"b"),
+                         (1, (20000,), f4, False, Reduce(codecs.encode, ("\u0100" + "a" * 79999, "latin1"))))}
+bad("numpy_text_above_latin1.pkl", long_text)
+invalid = bytearray(pickle.dumps({"w": values((30000,), "f4")}, protocol=2))
+at = invalid.find(b"\xc3", invalid.find(b"latin1"))
+invalid[at] = 0xFF
+bad("numpy_text_invalid_utf8.pkl", bytes(invalid))
