@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using Transfer.Formats.PyTorch;
 
@@ -7,7 +9,8 @@ namespace Transfer.Formats.NumPy;
 /// The globals, calls and BUILDs that rebuild NumPy arrays in a bare pickle, and nothing else: the array
 /// reconstructor (<c>numpy.core.multiarray._reconstruct</c>, or <c>numpy.core.numeric._frombuffer</c> under
 /// protocol 5, either under NumPy 2's <c>numpy._core</c> too), <c>numpy.ndarray</c> and <c>numpy.dtype</c> as
-/// its arguments, <c>_codecs.encode</c> and <c>bytes</c> (how protocol 2 writes bytes from Python 3), and
+/// its arguments, <c>numpy.core.multiarray.scalar</c> (a NumPy number such as <c>numpy.int64(7)</c>),
+/// <c>_codecs.encode</c> and <c>bytes</c> (how protocol 2 writes bytes from Python 3), and
 /// <c>collections.OrderedDict</c> (a MegEngine-style state dict). Each call is recognised only with the exact
 /// arguments NumPy writes and turned into a record; nothing is imported or run.
 /// </summary>
@@ -18,6 +21,8 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
         "collections.OrderedDict",
         "numpy.core.multiarray._reconstruct",
         "numpy._core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray.scalar",
         "numpy.core.numeric._frombuffer",
         "numpy._core.numeric._frombuffer",
         "numpy.ndarray",
@@ -40,6 +45,7 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
         "numpy.core.numeric._frombuffer" or "numpy._core.numeric._frombuffer"
             when args is [var data and (PickleBytes or byte[] or Latin1Text), NumPyDType dtype, PickleTuple shape, "C" or "F"] =>
             Built(dtype, Shape(shape, at), Equals(args[3], "F"), data!),
+        "numpy.core.multiarray.scalar" or "numpy._core.multiarray.scalar" when args is [NumPyDType dtype, var data] => Scalar(dtype, data, at),
         "numpy.dtype" when args is [string code, bool or 0L or 1L, bool or 0L or 1L] => new NumPyDType(code),
         "_codecs.encode" when args is [string text, "latin1" or "latin-1"] => Latin1(text, at),
         "_codecs.encode" when args is [PickleText text, "latin1" or "latin-1"] => Latin1Text.Scan(file, text, Bad),
@@ -86,6 +92,49 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
         NumPyArray array = new();
         array.Set(dtype, shape, fortran, data);
         return array;
+    }
+
+    /// <summary>
+    /// A NumPy scalar as the Python number it prints as (<c>numpy.float32(0.1)</c> is <c>0.1</c>), so the top
+    /// level's become metadata like a checkpoint's <c>epoch</c>; one of a dtype Transfer does not read stays inert.
+    /// </summary>
+    private object Scalar(NumPyDType dtype, object? data, long at)
+    {
+        byte[] bytes = data switch
+        {
+            PickleBytes { Length: <= 16 } inFile => file.ReadBytes(inFile.FileOffset, (int)inFile.Length),
+            byte[] memory => (byte[])memory.Clone(),
+            string text => Latin1(text, at),
+            _ => throw Bad($"scalar at offset {at} holds its value as something other than a few bytes"),
+        };
+        if (dtype.Type is not DType type)
+        {
+            return new NumPyScalar(dtype.Description);
+        }
+
+        if (bytes.Length != type.Size)
+        {
+            throw Bad($"scalar at offset {at} holds {bytes.Length} bytes for '{dtype.Code}', whose items are {type.Size} bytes");
+        }
+
+        if (dtype.BigEndian)
+        {
+            Array.Reverse(bytes);
+        }
+
+        return type.Name switch
+        {
+            "bool" => bytes[0] != 0,
+            "uint8" => (long)bytes[0],
+            "int8" => (long)(sbyte)bytes[0],
+            "int16" => (long)BinaryPrimitives.ReadInt16LittleEndian(bytes),
+            "int32" => (long)BinaryPrimitives.ReadInt32LittleEndian(bytes),
+            "int64" => BinaryPrimitives.ReadInt64LittleEndian(bytes),
+            // The shortest text of a float16 or float32 read back as a double, so it prints as NumPy prints it.
+            "float16" => double.Parse(BinaryPrimitives.ReadHalfLittleEndian(bytes).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            "float32" => double.Parse(BinaryPrimitives.ReadSingleLittleEndian(bytes).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            _ => BinaryPrimitives.ReadDoubleLittleEndian(bytes),
+        };
     }
 
     private long[] Shape(PickleTuple shape, long at)

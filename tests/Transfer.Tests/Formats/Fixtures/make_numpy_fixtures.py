@@ -9,7 +9,7 @@ bytes carry the time (its refusal, at the first torch global, does not change).
   protocols 2 to 5 (in-band) in detectron2's model-zoo layout ({'model': arrays, '__author__': ...,
   'matching_heuristics': True}) and Caffe2 Detectron's ({'blobs': arrays, 'cfg': yaml text}).
 - numpy/dtypes_p{2,3,4,5}.pkl: a dtype zoo (big-endian, Fortran order, f2/f8/i1..i8/u1/bool, 0-d and empty
-  arrays, a nested dict) and scalars kept as metadata.
+  arrays, a nested dict) and Python and NumPy scalars kept as metadata.
 - numpy/caffe2_py2.pkl: a Caffe2 pickle laid out byte for byte as Python 2 + NumPy wrote them (str data in
   SHORT_BINSTRING/BINSTRING, numpy.dtype('f4', 0, 1)), checked by loading it with encoding='latin1'.
 - numpy_manifest.json: for every file, the state-dict key, metadata and each array's name, dtype, shape and
@@ -61,8 +61,8 @@ def record(name, data):
         state = loaded[key]
     for (n1, a1), (n2, a2) in zip(flatten(state), flatten(data if key is None else data[key])):
         assert n1 == n2 and a1.dtype.name == a2.dtype.name and a1.shape == a2.shape and little_bytes(a1) == little_bytes(a2), n1
-    metadata = {k: (("True" if v else "False") if isinstance(v, bool) else str(v))
-                for k, v in loaded.items() if isinstance(v, (bool, int, float, str))}
+    metadata = {k: str(v) for k, v in loaded.items()
+                if isinstance(v, (bool, int, float, str)) or (isinstance(v, np.generic) and v.dtype.kind in "biuf")}
     entry = {"format": "numpy", "tensors": [
         {"name": n, "dtype": a.dtype.name, "shape": list(a.shape), "sha256": hashlib.sha256(little_bytes(a)).hexdigest()}
         for n, a in flatten(state)]}
@@ -124,6 +124,13 @@ zoo["epoch"] = 3
 zoo["lr"] = 0.1
 zoo["note"] = "zoo"
 zoo["frozen"] = False
+zoo["step"] = np.int64(90000)
+zoo["lr_f32"] = np.float32(0.1)
+zoo["best_f16"] = np.float16(0.1)
+zoo["loss_f64"] = np.float64(0.25)
+zoo["done"] = np.bool_(True)
+zoo["big_i4"] = np.array(-7, dtype=">i4")[()]
+zoo["complex"] = np.complex64(1 + 2j)  # a scalar of a dtype Transfer does not read: neither metadata nor a tensor
 assert zoo["f4_transposed"].flags.f_contiguous and not zoo["f4_transposed"].flags.c_contiguous
 assert not zoo["f8_sliced"].flags.f_contiguous and not zoo["f8_sliced"].flags.c_contiguous
 for p in [2, 3, 4, 5]:
@@ -212,3 +219,4 @@ invalid = bytearray(pickle.dumps({"w": values((30000,), "f4")}, protocol=2))
 at = invalid.find(b"\xc3", invalid.find(b"latin1"))
 invalid[at] = 0xFF
 bad("numpy_text_invalid_utf8.pkl", bytes(invalid))
+bad("numpy_scalar_size.pkl", {"w": np.ones(2, "f4"), "step": Reduce(np.core.multiarray.scalar, (f4, b"\0" * 8))}, protocol=3)
