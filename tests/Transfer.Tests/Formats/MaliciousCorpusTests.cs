@@ -66,6 +66,8 @@ public sealed class MaliciousCorpusTests
         { "numpy_text_above_latin1.pkl", "pickle: latin-1 text has a character above U+00FF at offset 203, which latin-1 cannot encode" },
         { "numpy_text_invalid_utf8.pkl", "pickle: latin-1 text is not valid UTF-8 at offset 203" },
         { "numpy_scalar_size.pkl", "pickle: scalar at offset 232 holds 8 bytes for 'f4', whose items are 4 bytes" },
+        { "numpy_name_clash.pkl", "array name 'a.b' is given twice (once by joining nested dicts' keys with '.')" },
+        { "numpy_key_not_string.pkl", "the pickle has an array under a key that is not a string" },
         { "numpy_bytes_claim.pkl", "pickle: bytes at offset 16 claim 1152921504606846976 bytes, more than remain" },
         { "huge_header.safetensors", "safetensors header length 1099511627776 exceeds the limit of 100000000 bytes" },
         { "header_past_end.safetensors", "safetensors header length 4096 runs past the end of the file (16 bytes)" },

@@ -220,3 +220,5 @@ at = invalid.find(b"\xc3", invalid.find(b"latin1"))
 invalid[at] = 0xFF
 bad("numpy_text_invalid_utf8.pkl", bytes(invalid))
 bad("numpy_scalar_size.pkl", {"w": np.ones(2, "f4"), "step": Reduce(np.core.multiarray.scalar, (f4, b"\0" * 8))}, protocol=3)
+bad("numpy_name_clash.pkl", {"a.b": np.ones(2, "f4"), "a": {"b": np.ones(2, "f4")}})
+bad("numpy_key_not_string.pkl", {"w": np.ones(2, "f4"), 7: np.ones(2, "f4")})
