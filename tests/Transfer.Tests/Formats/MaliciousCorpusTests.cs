@@ -64,7 +64,7 @@ public sealed class MaliciousCorpusTests
         { "numpy_complex.pkl", "array 'c' has NumPy dtype '<c8', which Transfer does not read (it reads f2, f4, f8, i1, i2, i4, i8, u1 and b1)" },
         { "numpy_cycle.pkl", "the dict under 'self' appears twice in the pickle (a cycle or a shared dict), which a state dict never has" },
         { "numpy_text_above_latin1.pkl", "pickle: latin-1 text has a character above U+00FF at offset 203, which latin-1 cannot encode" },
-        { "numpy_text_invalid_utf8.pkl", "pickle: latin-1 text is not valid UTF-8 at offset 203" },
+        { "numpy_text_invalid_utf8.pkl", "pickle: latin-1 text is not valid UTF-8 at offset 209" },
         { "numpy_scalar_size.pkl", "pickle: scalar at offset 232 holds 8 bytes for 'f4', whose items are 4 bytes" },
         { "numpy_name_clash.pkl", "array name 'a.b' is given twice (once by joining nested dicts' keys with '.')" },
         { "numpy_key_not_string.pkl", "the pickle has an array under a key that is not a string" },

@@ -119,6 +119,8 @@ zoo["f8_0d_big"] = np.array(-1.5, dtype=">f8")
 zoo["f4_empty"] = np.zeros((0, 3), dtype="f4")
 zoo["i8_empty_fortran"] = np.asfortranarray(np.zeros((3, 0, 2), dtype="i8"))
 zoo["f4_column"] = np.asfortranarray(values((5, 1), "f4"))
+# Over 64 KiB, so protocol 2's latin-1 text of it stays in the file and is decoded when read.
+zoo["f4_fortran_big_large"] = np.asfortranarray(values((130, 140), ">f4"))
 zoo["nested"] = {"inner": {"weight": values((2, 2), "f4")}, "bias": values((2,), ">f4")}
 zoo["epoch"] = 3
 zoo["lr"] = 0.1
@@ -215,7 +217,7 @@ import codecs  # noqa: E402
 long_text = {"w": Reduce(reconstruct, (np.ndarray, (0,), b"b"),
                          (1, (20000,), f4, False, Reduce(codecs.encode, ("\u0100" + "a" * 79999, "latin1"))))}
 bad("numpy_text_above_latin1.pkl", long_text)
-invalid = bytearray(pickle.dumps({"w": values((30000,), "f4")}, protocol=2))
+invalid = bytearray(pickle.dumps({"w": np.arange(30000, dtype="f4") * 1.5}, protocol=2))
 at = invalid.find(b"\xc3", invalid.find(b"latin1"))
 invalid[at] = 0xFF
 bad("numpy_text_invalid_utf8.pkl", bytes(invalid))
