@@ -95,21 +95,36 @@ internal sealed class NumPyReconstruction(TensorFile file) : IPickleExtension
     }
 
     /// <summary>
-    /// A NumPy scalar as the Python number it prints as (<c>numpy.float32(0.1)</c> is <c>0.1</c>), so the top
-    /// level's become metadata like a checkpoint's <c>epoch</c>; one of a dtype Transfer does not read stays inert.
+    /// A NumPy scalar as the Python number it prints as (<c>numpy.float32(0.1)</c> is <c>0.1</c>) or, for
+    /// <c>numpy.str_</c>, the string it is, so the top level's become metadata like a checkpoint's <c>epoch</c>;
+    /// one of another dtype (complex, bytes, dates) stays inert.
     /// </summary>
     private object Scalar(NumPyDType dtype, object? data, long at)
     {
+        bool text = dtype.Code.StartsWith('U') && dtype.ByteOrder is '<' or '>';
+        if (dtype.Type is null && !text)
+        {
+            return new NumPyScalar(dtype.Description);
+        }
+
         byte[] bytes = data switch
         {
-            PickleBytes { Length: <= 16 } inFile => file.ReadBytes(inFile.FileOffset, (int)inFile.Length),
+            PickleBytes { Length: <= Unpickler.LongText } inFile => file.ReadBytes(inFile.FileOffset, (int)inFile.Length),
             byte[] memory => (byte[])memory.Clone(),
-            string text => Latin1(text, at),
+            string latin1 => Latin1(latin1, at),
             _ => throw Bad($"scalar at offset {at} holds its value as something other than a few bytes"),
         };
         if (dtype.Type is not DType type)
         {
-            return new NumPyScalar(dtype.Description);
+            // numpy.str_, a Python str: UTF-32 padded with NULs.
+            try
+            {
+                return new UTF32Encoding(dtype.ByteOrder == '>', false, true).GetString(bytes).TrimEnd('\0');
+            }
+            catch (DecoderFallbackException)
+            {
+                throw Bad($"scalar at offset {at} is not valid UTF-32 text");
+            }
         }
 
         if (bytes.Length != type.Size)

@@ -132,7 +132,8 @@ zoo["best_f16"] = np.float16(0.1)
 zoo["loss_f64"] = np.float64(0.25)
 zoo["done"] = np.bool_(True)
 zoo["big_i4"] = np.array(-7, dtype=">i4")[()]
-zoo["complex"] = np.complex64(1 + 2j)  # a scalar of a dtype Transfer does not read: neither metadata nor a tensor
+zoo["complex"] = np.complex64(1 + 2j)  # scalars of dtypes Transfer does not read: neither metadata nor tensors
+zoo["arch"] = np.str_("lenet5-with-a-long-name")
 assert zoo["f4_transposed"].flags.f_contiguous and not zoo["f4_transposed"].flags.c_contiguous
 assert not zoo["f8_sliced"].flags.f_contiguous and not zoo["f8_sliced"].flags.c_contiguous
 for p in [2, 3, 4, 5]:
