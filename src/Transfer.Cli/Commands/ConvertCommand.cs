@@ -13,7 +13,7 @@ internal static class ConvertCommand
     {
         Argument<string> input = new("in") { Description = "The checkpoint to read (format detected from its content)." };
         Argument<string> output = new("out") { Description = "The file to write: .safetensors, .pt/.pth/.bin or .dat." };
-        Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict that holds the state dict." };
+        Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict or NumPy pickle that holds the state dict." };
         Option<bool> allowExpansion = ExpansionOption.Create();
         Command command = new("convert", "Convert a checkpoint between PyTorch, safetensors and TorchSharp formats.") { input, output, key, allowExpansion };
         command.SetAction(result => CommandErrors.Run(() =>

@@ -21,7 +21,7 @@ internal static class InspectCommand
         Option<string> format = new("--format") { Description = "Output as an aligned table or as JSON.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         Option<bool> hash = new("--hash") { Description = "Also print the SHA-256 of each tensor's contiguous little-endian bytes (reads all data)." };
-        Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict that holds the state dict." };
+        Option<string?> key = new("--key") { Description = "The entry of a PyTorch checkpoint dict or NumPy pickle that holds the state dict." };
         Option<bool> allowExpansion = ExpansionOption.Create();
         Command command = new("inspect", "List the tensors of a checkpoint file.") { file, format, hash, key, allowExpansion };
         command.SetAction(result => CommandErrors.Run(() =>

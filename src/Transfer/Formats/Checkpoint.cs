@@ -27,7 +27,7 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The file this checkpoint was read from.</summary>
     public string Path { get; }
 
-    /// <summary><c>pytorch</c>, <c>safetensors</c> or <c>torchsharp</c>, as detected from the content.</summary>
+    /// <summary><c>pytorch</c>, <c>safetensors</c>, <c>torchsharp</c> or <c>numpy</c> (a pickle of NumPy arrays), as detected from the content.</summary>
     public string Format { get; }
 
     /// <summary>The key of a training checkpoint dict that holds the state dict; null when it is the top level.</summary>

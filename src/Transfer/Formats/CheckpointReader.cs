@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Transfer.Formats.NumPy;
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
 using Transfer.Formats.TorchSharp;
@@ -9,14 +10,15 @@ namespace Transfer.Formats;
 /// <summary>
 /// Opens any checkpoint Transfer reads. The format is detected from the content, never the extension:
 /// a zip is a PyTorch <c>torch.save</c> file, a pickled magic number opens a legacy (pre-1.6) one, an 8-byte
-/// length followed by <c>{</c> is safetensors, and anything else is tried as a TorchSharp <c>Module.save</c>
-/// file. Opening reads headers and pickles only, never tensor bytes.
+/// length followed by <c>{</c> is safetensors, any other pickle is read as a dict of NumPy arrays (a
+/// detectron2 or Caffe2 <c>.pkl</c>), and anything else is tried as a TorchSharp <c>Module.save</c> file.
+/// Opening reads headers and pickles only, never tensor bytes.
 /// </summary>
 public static class CheckpointReader
 {
     /// <summary>Opens <paramref name="path"/>; the caller disposes the result.</summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>
+    /// <param name="stateDictKey">For a PyTorch checkpoint dict or a NumPy pickle, the key holding the state dict; null finds it.</param>
     /// <param name="allowExpansion">
     /// Accept tensors that hold more than 16 × the file's size + 64 MiB (views repeating stored bytes, such as
     /// stride-0 expansions); by default such a file is refused, since reading it all would produce far more
@@ -45,14 +47,13 @@ public static class CheckpointReader
                 "pytorch" => PyTorchCheckpointReader.Read(file, stateDictKey),
                 "safetensors" => SafeTensorsReader.Read(file),
                 "empty" => throw new CheckpointFormatException(path, "the file is empty"),
-                "pickle" => throw new CheckpointFormatException(path,
-                    "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)"),
+                "pickle" => NumPyPickleReader.Read(file, stateDictKey),
                 "legacy" => LegacyCheckpointReader.Read(file, stateDictKey),
                 _ => TorchSharpReader.Read(file),
             };
-            if (stateDictKey is not null && checkpoint.Format != "pytorch")
+            if (stateDictKey is not null && checkpoint.Format is not ("pytorch" or "numpy"))
             {
-                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts, but this is a {checkpoint.Format} file");
+                throw new CheckpointFormatException(path, $"--key '{stateDictKey}' applies only to PyTorch checkpoint dicts and NumPy pickles, but this is a {checkpoint.Format} file");
             }
 
             ExpansionLimit.Check(checkpoint, file.Length, allowExpansion);
@@ -95,6 +96,12 @@ public static class CheckpointReader
         }
 
         if (head.Length >= 2 && head[0] == 0x80 && head[1] <= 5)
+        {
+            return "pickle";
+        }
+
+        // A pickle of a protocol above 5 (none exists yet) would still open with PROTO and FRAME: refuse it as a pickle.
+        if (head.Length >= 3 && head[0] == 0x80 && head[2] == 0x95)
         {
             return "pickle";
         }

@@ -12,7 +12,7 @@ namespace Transfer.Tests.Formats;
 public sealed class MaliciousCorpusTests
 {
     private const long MaxAllocation = 64L << 20;
-    private static readonly string[] Markers = ["os_system", "eval", "popen", "nested", "module", "setstate", "standin"];
+    private static readonly string[] Markers = ["os_system", "eval", "popen", "nested", "module", "setstate", "standin", "numpy"];
     private const string Fallback = "; save a state dict instead: torch.save(model.state_dict(), f)";
 
     public static TheoryData<string, string> Corpus => new()
@@ -49,7 +49,27 @@ public sealed class MaliciousCorpusTests
         { "truncated.pt", "zip end-of-central-directory record not found (truncated or not a zip)" },
         { "corrupt_directory.pt", "zip member 'views/version' (4294967295 bytes at offset 1088) runs past the end of the file" },
         { "empty.pt", "the file is empty" },
-        { "bare_pickle.pt", "this is a bare pickle, not a torch.save zip; Transfer never unpickles arbitrary objects, so save the state dict with torch.save(model.state_dict(), f)" },
+        { "bare_pickle.pt", "this bare pickle holds no NumPy arrays; Transfer reads a bare pickle only as a dict of them (detectron2 or Caffe2 .pkl), so save PyTorch tensors with torch.save(model.state_dict(), f)" },
+        { "numpy_load_global.pkl", "pickle: global 'numpy.load' at offset 13 is not allowed (a bare pickle may name only the globals that rebuild NumPy arrays)" },
+        { "numpy_testing_runstring.pkl", "pickle: global 'numpy.testing._private.utils.runstring' at offset 60 is not allowed (a bare pickle may name only the globals that rebuild NumPy arrays)" },
+        { "numpy_torch_tensors.pkl", "pickle: global 'torch._utils._rebuild_tensor_v2' at offset 41 is not allowed (a bare pickle may name only the globals that rebuild NumPy arrays)" },
+        { "numpy_reconstruct_args.pkl", "pickle: REDUCE at offset 124 calls 'numpy.core.multiarray._reconstruct' with arguments it does not accept" },
+        { "numpy_reconstruct_dtype.pkl", "pickle: REDUCE at offset 119 calls 'numpy.core.multiarray._reconstruct' with arguments it does not accept" },
+        { "numpy_itemsize_lie.pkl", "pickle: dtype state at offset 193 gives itemsize 8 for 'f4', whose items are 4 bytes" },
+        { "numpy_shape_overflow.pkl", "tensor 'w' has shape [4611686018427387904, 4611686018427387904], whose size in bytes overflows 64-bit arithmetic" },
+        { "numpy_shape_exceeds_bytes.pkl", "array 'w' (float32 [1000]) needs 4000 bytes but its pickle holds 4" },
+        { "numpy_negative_dim.pkl", "tensor 'w' has shape [-1, 3], with a negative size" },
+        { "numpy_out_of_band.pkl", "pickle: opcode NEXT_BUFFER at offset 55 takes an out-of-band buffer, which a file does not hold; pickle the arrays in-band (no buffer_callback)" },
+        { "numpy_protocol6.pkl", "pickle: uses protocol 6; Transfer reads protocols 2 to 5" },
+        { "numpy_object_array.pkl", "pickle: array state at offset 215 holds a list of objects (an object array), which Transfer does not read" },
+        { "numpy_complex.pkl", "array 'c' has NumPy dtype '<c8', which Transfer does not read (it reads f2, f4, f8, i1, i2, i4, i8, u1 and b1)" },
+        { "numpy_cycle.pkl", "the dict under 'self' appears twice in the pickle (a cycle or a shared dict), which a state dict never has" },
+        { "numpy_text_above_latin1.pkl", "pickle: latin-1 text has a character above U+00FF at offset 203, which latin-1 cannot encode" },
+        { "numpy_text_invalid_utf8.pkl", "pickle: latin-1 text is not valid UTF-8 at offset 209" },
+        { "numpy_scalar_size.pkl", "pickle: scalar at offset 232 holds 8 bytes for 'f4', whose items are 4 bytes" },
+        { "numpy_name_clash.pkl", "array name 'a.b' is given twice (once by joining nested dicts' keys with '.')" },
+        { "numpy_key_not_string.pkl", "the pickle has an array under a key that is not a string" },
+        { "numpy_bytes_claim.pkl", "pickle: bytes at offset 16 claim 1152921504606846976 bytes, more than remain" },
         { "huge_header.safetensors", "safetensors header length 1099511627776 exceeds the limit of 100000000 bytes" },
         { "header_past_end.safetensors", "safetensors header length 4096 runs past the end of the file (16 bytes)" },
         { "overlap.safetensors", "safetensors tensor 'b' at [4, 12) overlaps the previous tensor, which ends at 8" },

@@ -29,6 +29,12 @@ internal sealed class PickleInput
 
     public long Remaining => Length - Position;
 
+    /// <summary>Where the next byte is in the file.</summary>
+    public long FileOffset => start + Position;
+
+    /// <summary>Moves past <paramref name="count"/> bytes without reading them (the caller checked they remain).</summary>
+    public void Skip(long count) => Position += count;
+
     /// <summary>The next <paramref name="count"/> bytes (the caller checked they remain); valid until the next read.</summary>
     public ReadOnlySpan<byte> Read(int count)
     {

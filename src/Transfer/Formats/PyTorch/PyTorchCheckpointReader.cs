@@ -157,8 +157,16 @@ internal static class PyTorchCheckpointReader
         return new Checkpoint(path, "pytorch", key, metadata, tensors, file, container, [.. classes]);
     }
 
-    /// <summary>The state dict: a dict of tensors or a module stand-in, at the top or under a checkpoint dict's key.</summary>
-    private static (object StateDict, string? Key) FindStateDict(string path, PickleDict top, string? requested)
+    private static (object StateDict, string? Key) FindStateDict(string path, PickleDict top, string? requested) =>
+        FindStateDict(path, top, requested, static value => value is TensorRef, StateDictKeys);
+
+    /// <summary>
+    /// The state dict of a checkpoint dict: the entry <paramref name="requested"/> names, else the top level when
+    /// it holds a tensor (<paramref name="isTensor"/>) or nothing, else the first of <paramref name="keys"/> that
+    /// holds a dict or a module stand-in; otherwise a refusal listing the keys there are.
+    /// </summary>
+    internal static (object StateDict, string? Key) FindStateDict(string path, PickleDict top, string? requested,
+        Func<object?, bool> isTensor, IReadOnlyList<string> keys)
     {
         if (requested is not null)
         {
@@ -172,12 +180,12 @@ internal static class PyTorchCheckpointReader
                 : $"key '{requested}' not found; available keys: {AvailableKeys(top)}");
         }
 
-        if (top.Items.Count == 0 || top.Items.Any(i => i.Value is TensorRef))
+        if (top.Items.Count == 0 || top.Items.Any(i => isTensor(i.Value)))
         {
             return (top, null);
         }
 
-        foreach (string key in StateDictKeys)
+        foreach (string key in keys)
         {
             if (top.TryGet(key, out object? value) && (value is PickleDict || ModuleStateDict.IsModule(value)))
             {
@@ -186,7 +194,7 @@ internal static class PyTorchCheckpointReader
         }
 
         throw new CheckpointFormatException(path,
-            $"no state dict found: no tensors at the top level and no 'state_dict', 'model_state_dict', 'model' or 'module' entry; available keys: {AvailableKeys(top)} (choose one with --key)");
+            $"no state dict found: no tensors at the top level and no {string.Join(", ", keys.SkipLast(1).Select(k => $"'{k}'"))} or '{keys[^1]}' entry; available keys: {AvailableKeys(top)} (choose one with --key)");
     }
 
     private static string AvailableKeys(PickleDict top) =>
@@ -251,7 +259,7 @@ internal static class PyTorchCheckpointReader
     }
 
     /// <summary>A scalar as Python prints it (<c>7</c>, <c>0.1</c>, <c>True</c>), or null for anything else.</summary>
-    private static string? Scalar(object? value) => value switch
+    internal static string? Scalar(object? value) => value switch
     {
         bool b => b ? "True" : "False",
         long l => l.ToString(CultureInfo.InvariantCulture),

@@ -26,6 +26,9 @@ internal sealed class Unpickler
     /// <summary>The longest string read (64 MiB): state dicts hold names and small metadata, never more.</summary>
     public const int MaxString = 64 << 20;
 
+    /// <summary>The longest string of a bare pickle read into memory (64 KiB); longer ones stay in the file (<see cref="PickleText"/>).</summary>
+    public const int LongText = 1 << 16;
+
     private static readonly HashSet<string> AllowedGlobals =
     [
         "collections.OrderedDict",
@@ -63,10 +66,13 @@ internal sealed class Unpickler
     private readonly long maxOpcodes;
     private readonly long maxMemo;
     private readonly ISet<string>? classes;
+    private readonly IPickleExtension? extension;
 
-    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages, ISet<string>? classes = null)
+    private Unpickler(string path, PickleInput input, string part, bool legacy, Dictionary<string, StorageRef> storages,
+        ISet<string>? classes = null, IPickleExtension? extension = null)
     {
         this.classes = classes;
+        this.extension = extension;
         this.path = path;
         this.input = input;
         this.part = part;
@@ -94,6 +100,13 @@ internal sealed class Unpickler
     public static object LoadLegacyPart(string path, PickleInput input, string part, Dictionary<string, StorageRef> storages, ISet<string>? classes = null) =>
         new Unpickler(path, input, part, legacy: true, storages, classes).Run();
 
+    /// <summary>
+    /// Reads a bare pickle filling <paramref name="input"/> exactly, with <paramref name="extension"/>'s globals
+    /// instead of the state-dict ones, its protocols and their opcodes (see <see cref="ExtendedOpcode"/>).
+    /// </summary>
+    public static object LoadBare(string path, PickleInput input, IPickleExtension extension) =>
+        new Unpickler(path, input, "pickle", legacy: false, new(StringComparer.Ordinal), extension: extension).Run();
+
     private object Run()
     {
         for (long count = 0; ; count++)
@@ -112,6 +125,14 @@ internal sealed class Unpickler
             byte op = input.Read(1)[0];
             switch (op)
             {
+                case 0x80 when extension is not null: // PROTO of a bare pickle
+                    byte version = Take(1)[0];
+                    if (version < 2 || version > extension.MaxProtocol)
+                    {
+                        throw Bad($"uses protocol {version}; Transfer reads protocols 2 to {extension.MaxProtocol}");
+                    }
+
+                    break;
                 case 0x80: // PROTO
                     byte proto = Take(1)[0];
                     if (proto > 2)
@@ -209,14 +230,21 @@ internal sealed class Unpickler
                 case (byte)'M': Push(Integer(BinaryPrimitives.ReadUInt16LittleEndian(Take(2))), at); break;
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)), at); break;
                 case 0x8a: Push(Long1(at), at); break;
+                case (byte)'X' when extension is not null: Push(Text(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); break;
                 case (byte)'X': Push(Utf8(Take(Length(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)), at), at); break;
                 case (byte)'U': Push(Encoding.Latin1.GetString(Take(Take(1)[0])), at); break;
+                case (byte)'Q' when extension is not null: throw Bad($"persistent id at offset {at}: a bare pickle has no storages to name");
                 case (byte)'Q': Push(PersistentId(Pop(at), at), at); break;
                 case (byte)'h': Push(MemoGet(Take(1)[0], at), at); break;
                 case (byte)'j': Push(MemoGet(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); break;
                 case (byte)'q': MemoPut(Take(1)[0], at); break;
                 case (byte)'r': MemoPut(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at); break;
                 default:
+                    if (extension is not null && ExtendedOpcode(op, at))
+                    {
+                        break;
+                    }
+
                     throw Bad($"opcode {OpName(op)} at offset {at} is not allowed");
             }
         }
@@ -226,10 +254,15 @@ internal sealed class Unpickler
     {
         string module = Line(at);
         string name = Line(at);
+        PushGlobal(module, name, at);
+    }
+
+    private void PushGlobal(string module, string name, long at)
+    {
         string full = $"{module}.{name}";
-        if (!AllowedGlobals.Contains(full) && !StandIns.MayName(module, name))
+        if (extension is not null ? !extension.AllowsGlobal(full) : !AllowedGlobals.Contains(full) && !StandIns.MayName(module, name))
         {
-            throw Bad($"global '{full}' at offset {at} is not allowed (only the globals a state dict needs are)");
+            throw Bad($"global '{full}' at offset {at} is not allowed ({extension?.AllowedGlobalsPhrase ?? "only the globals a state dict needs are"})");
         }
 
         Push(new PickleGlobal(module, name), at);
@@ -245,6 +278,12 @@ internal sealed class Unpickler
         }
 
         object?[] a = tuple.Items;
+        if (extension?.Reduce(global, a, at) is object extended)
+        {
+            Push(extended, at);
+            return;
+        }
+
         object result = global.FullName switch
         {
             "collections.OrderedDict" when a.Length == 0 => new PickleDict(),
@@ -252,7 +291,7 @@ internal sealed class Unpickler
             "torch._utils._rebuild_tensor_v2" when a.Length is 6 or 7 => RebuildTensor(a, at),
             "torch._utils._rebuild_parameter" when a.Length == 3 && a[0] is TensorRef t => t,
             "torch._utils._rebuild_parameter_with_state" when a.Length == 4 && a[0] is TensorRef t => t,
-            _ => StandIns.Reduce(global, a, NewStandIn) ?? throw Bad(AllowedGlobals.Contains(global.FullName) || !StandIns.IsClass(global)
+            _ => (extension is null ? StandIns.Reduce(global, a, NewStandIn) : null) ?? throw Bad(extension is not null || AllowedGlobals.Contains(global.FullName) || !StandIns.IsClass(global)
                 ? $"REDUCE at offset {at} calls '{global.FullName}' with arguments it does not accept"
                 : $"REDUCE at offset {at} would call '{global.FullName}', which Transfer never does (it only rebuilds tensors and plain containers); save a state dict instead: torch.save(model.state_dict(), f)"),
         };
@@ -270,7 +309,8 @@ internal sealed class Unpickler
         }
 
         // Any other named class becomes an inert stand-in instance; its arguments are never passed to anything.
-        if (cls is PickleGlobal type && args is PickleTuple && !AllowedGlobals.Contains(type.FullName) && StandIns.IsClass(type))
+        // A bare pickle (an extension) gets no stand-ins: only its own globals.
+        if (extension is null && cls is PickleGlobal type && args is PickleTuple && !AllowedGlobals.Contains(type.FullName) && StandIns.IsClass(type))
         {
             Push(NewStandIn(type), at);
             return;
@@ -283,6 +323,11 @@ internal sealed class Unpickler
     {
         object state = Pop(at); // for a dict or a tensor: an OrderedDict's _metadata or a tensor's python attributes, neither of which we need
         object target = Peek(at);
+        if (extension is not null && extension.Build(target, state, at))
+        {
+            return;
+        }
+
         if (target is PickleObject standIn)
         {
             standIn.Build(state);
@@ -535,6 +580,8 @@ internal sealed class Unpickler
         PickleObject o => $"an object of class '{o.Class.FullName}'",
         PickleSet => "a set",
         StorageRef => "a storage",
+        PickleBytes => "bytes",
+        PickleText => "a string",
         string => "a string",
         long or bool or double => "a number",
         PickleNone => "None",
@@ -579,4 +626,78 @@ internal sealed class Unpickler
     } + $" (0x{op:x2})";
 
     private CheckpointFormatException Bad(string problem) => new(path, $"{part}: {problem}");
+
+    /// <summary>
+    /// The opcodes of protocols 3 to 5 and Python 2's BINSTRING, read only for an extension's bare pickles
+    /// (torch.save writes protocol 2): bytes are left in the file as <see cref="PickleBytes"/>, strings read,
+    /// STACK_GLOBAL checked like GLOBAL, MEMOIZE and FRAME followed; out-of-band buffers are refused.
+    /// </summary>
+    private bool ExtendedOpcode(byte op, long at)
+    {
+        switch (op)
+        {
+            case (byte)'C': Push(BytesInFile(Take(1)[0], at), at); return true; // SHORT_BINBYTES
+            case (byte)'B': Push(BytesInFile(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at), at); return true; // BINBYTES
+            case 0x8e: Push(BytesInFile(BinaryPrimitives.ReadUInt64LittleEndian(Take(8)), at), at); return true; // BINBYTES8
+            case 0x96: Push(BytesInFile(BinaryPrimitives.ReadUInt64LittleEndian(Take(8)), at), at); return true; // BYTEARRAY8
+            case (byte)'T': // BINSTRING: a Python 2 str, which holds bytes (an array's data) as often as text
+                int length = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+                Push(length < 0 ? throw Bad($"BINSTRING at offset {at} has a negative length") : BytesInFile((ulong)length, at), at);
+                return true;
+            case 0x8c: Push(Utf8(Take(Take(1)[0]), at), at); return true; // SHORT_BINUNICODE
+            case 0x8d: // BINUNICODE8
+                ulong size8 = BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+                Push(Utf8(Take(size8 > MaxString ? throw Bad($"string at offset {at} claims {size8} bytes, above the limit of {MaxString} for one string") : Length((uint)size8, at)), at), at);
+                return true;
+            case 0x93: // STACK_GLOBAL
+                object name = Pop(at);
+                object module = Pop(at);
+                if (module is not string moduleName || name is not string globalName)
+                {
+                    throw Bad($"STACK_GLOBAL at offset {at} names {TypeName(module)} and {TypeName(name)}, not two strings");
+                }
+
+                PushGlobal(moduleName, globalName, at);
+                return true;
+            case 0x94: MemoPut(denseMemo.Count + sparseMemo.Count, at); return true; // MEMOIZE
+            case 0x95: Take(8); return true; // FRAME: a hint for buffering, which the window does anyway
+            case 0x97 or 0x98:
+                throw Bad($"opcode {(op == 0x97 ? "NEXT_BUFFER" : "READONLY_BUFFER")} at offset {at} takes an out-of-band buffer, which a file does not hold; pickle the arrays in-band (no buffer_callback)");
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// A bare pickle's BINUNICODE string: read when it is at most <see cref="LongText"/> bytes (names, codes,
+    /// metadata), else left in the file as <see cref="PickleText"/> (an array's data pickled as latin-1 text).
+    /// </summary>
+    private object Text(uint length, long at)
+    {
+        if (length <= LongText)
+        {
+            return Utf8(Take(Length(length, at)), at);
+        }
+
+        if (length > input.Remaining)
+        {
+            throw Bad($"string at offset {at} claims {length} bytes, more than remain");
+        }
+
+        PickleText text = new(input.FileOffset, length);
+        input.Skip(length);
+        return text;
+    }
+
+    private PickleBytes BytesInFile(ulong length, long at)
+    {
+        if (length > (ulong)input.Remaining)
+        {
+            throw Bad($"bytes at offset {at} claim {length} bytes, more than remain");
+        }
+
+        PickleBytes bytes = new(input.FileOffset, (long)length);
+        input.Skip((long)length);
+        return bytes;
+    }
 }
