@@ -16,7 +16,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        Argument<string> file = new("file") { Description = "The checkpoint: PyTorch .pt/.pth/.bin, .safetensors or TorchSharp .dat." };
+        Argument<string> file = new("file") { Description = "The checkpoint: PyTorch .pt/.pth/.bin, .safetensors or TorchSharp .dat, or a shard index (*.safetensors.index.json, *.bin.index.json) or its folder." };
         Option<string> format = new("--format") { Description = "Output as an aligned table or as JSON.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         Option<bool> hash = new("--hash") { Description = "Also print the SHA-256 of each tensor's contiguous little-endian bytes (reads all data)." };
@@ -46,6 +46,13 @@ internal static class InspectCommand
             json.WriteStartObject();
             json.WriteString("file", checkpoint.Path);
             json.WriteString("format", checkpoint.Format);
+            if (checkpoint.Shards.Count > 0)
+            {
+                json.WriteStartArray("shards");
+                checkpoint.Shards.ToList().ForEach(json.WriteStringValue);
+                json.WriteEndArray();
+            }
+
             if (checkpoint.StateDictKey is not null)
             {
                 json.WriteString("stateDictKey", checkpoint.StateDictKey);
@@ -105,6 +112,11 @@ internal static class InspectCommand
         System.Text.StringBuilder text = new();
         text.AppendLine(ReportText.Line($"file: {checkpoint.Path}"));
         text.AppendLine($"format: {checkpoint.Format}");
+        if (checkpoint.Shards.Count > 0)
+        {
+            text.AppendLine(ReportText.Line($"shards: {checkpoint.Shards.Count} ({string.Join(", ", checkpoint.Shards)})"));
+        }
+
         if (checkpoint.StateDictKey is not null)
         {
             text.AppendLine(ReportText.Line($"state dict: {checkpoint.StateDictKey}"));

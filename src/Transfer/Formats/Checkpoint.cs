@@ -43,6 +43,13 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The specs of <see cref="Tensors"/>, for planning.</summary>
     public IReadOnlyList<TensorSpec> Specs { get; }
 
+    /// <summary>
+    /// For a sharded checkpoint (a Hugging Face <c>*.index.json</c>, whose path is <see cref="Path"/>), its shard
+    /// files as the index names them, relative to its folder, in the order their tensors are listed; empty for
+    /// a single file.
+    /// </summary>
+    public IReadOnlyList<string> Shards { get; internal init; } = [];
+
     /// <summary>Closes the file.</summary>
     public void Dispose() => file?.Dispose();
 }
