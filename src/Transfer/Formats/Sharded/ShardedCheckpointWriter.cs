@@ -60,7 +60,8 @@ public static class ShardedCheckpointWriter
         ArgumentException.ThrowIfNullOrEmpty(indexPath);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxShardSize, 1);
         (string format, string stem, string extension) = ShardIndex.Layout(indexPath);
-        WritableNames.Check(indexPath, format, tensors, metadata);
+        // Names are checked across the set; limits of one file (a .bin's member count and pickle size) per shard below.
+        WritableNames.Check(indexPath, format == "safetensors" ? format : "shard set", tensors, metadata);
         List<List<WritableTensor>> groups = Split(tensors, maxShardSize);
         string folder = Path.GetDirectoryName(Path.GetFullPath(indexPath)) ?? ".";
         string[] names = [.. groups.Select((_, i) => ShardName(stem, extension, i + 1, groups.Count))];
