@@ -45,8 +45,8 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>
     /// For a sharded checkpoint (a Hugging Face <c>*.index.json</c>, whose path is <see cref="Path"/>), its shard
-    /// files as the index names them, relative to its folder, in the order their tensors are listed; empty for
-    /// a single file.
+    /// files as the index names them, relative to its folder, in the order their tensors are listed (its
+    /// <see cref="Format"/> is theirs); empty for a single file.
     /// </summary>
     public IReadOnlyList<string> Shards { get; internal init; } = [];
 

@@ -165,6 +165,18 @@ public sealed class ShardedReadTests
     }
 
     [Fact]
+    public void A_hostile_shard_is_refused_by_its_own_reader_naming_the_shard()
+    {
+        string folder = Fixture.TempFolder();
+        string shard = Path.Combine(folder, "pytorch_model-00001-of-00001.bin");
+        File.Copy(Fixture.Bad("os_system.pt"), shard);
+        File.WriteAllText(Path.Combine(folder, "pytorch_model.bin.index.json"), "{\"weight_map\": {\"w\": \"pytorch_model-00001-of-00001.bin\"}}");
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(folder));
+        Assert.Equal(shard, e.File);
+        Assert.Contains("posix.system", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_state_dict_key_is_refused_for_a_sharded_checkpoint()
     {
         CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(ShardFixture.BinIndex, "model"));
