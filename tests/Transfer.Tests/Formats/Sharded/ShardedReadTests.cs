@@ -45,6 +45,24 @@ public sealed class ShardedReadTests
     }
 
     [Fact]
+    public void Shards_that_are_symlinks_out_of_the_folder_read_like_a_Hugging_Face_cache_snapshot()
+    {
+        // huggingface_hub's cache keeps snapshots/<rev>/ as symlinks into ../../blobs/: the names stay inside the
+        // folder, the bytes may not.
+        string snapshot = Fixture.TempFolder();
+        string blobs = Path.GetDirectoryName(ShardFixture.SafeTensorsIndex)!;
+        foreach (string file in Directory.GetFiles(blobs))
+        {
+            File.CreateSymbolicLink(Path.Combine(snapshot, Path.GetFileName(file)), file);
+        }
+
+        using Checkpoint checkpoint = CheckpointReader.Open(snapshot);
+        Dictionary<string, string?> expected = ShardFixture.LeNet5.ToDictionary(t => t.Name, t => t.Sha256);
+        Assert.Equal(3, checkpoint.Shards.Count);
+        Assert.All(checkpoint.Tensors, t => Assert.Equal(expected[t.Spec.Name], t.Sha256()));
+    }
+
+    [Fact]
     public void Tensors_are_listed_shard_by_shard_in_each_shards_file_order()
     {
         using Checkpoint checkpoint = CheckpointReader.Open(ShardFixture.BinIndex);
