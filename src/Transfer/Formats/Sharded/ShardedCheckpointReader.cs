@@ -94,12 +94,39 @@ internal static class ShardedCheckpointReader
             }
         }
 
-        if (index.TotalSize is long declared && declared != total)
+        if (index.TotalSize is long declared && declared != total && declared != StorageBytes(tensors))
         {
-            throw new CheckpointFormatException(indexPath, $"the shard index's total_size is {declared} bytes, but the shards' tensors hold {total}");
+            long storages = StorageBytes(tensors);
+            throw new CheckpointFormatException(indexPath, storages == total
+                ? $"the shard index's total_size is {declared} bytes, but the shards' tensors hold {total}"
+                : $"the shard index's total_size is {declared} bytes, but the shards' tensors hold {total} ({storages} counting each shared storage once)");
         }
 
         return new Checkpoint(indexPath, format, null, CommonMetadata(shards), tensors, new ShardFiles(shards)) { Shards = shardNames };
+    }
+
+    /// <summary>
+    /// The bytes of the tensors' distinct storages: huggingface_hub's splitter counts a storage several tensors
+    /// share (tied weights in a <c>.bin</c> set) once and a storage at its full size, where older
+    /// <c>transformers</c> summed every tensor; an index written either way is accepted.
+    /// </summary>
+    private static long StorageBytes(List<CheckpointTensor> tensors)
+    {
+        HashSet<RecordedCrc> seen = new(ReferenceEqualityComparer.Instance);
+        long total = 0;
+        foreach (CheckpointTensor tensor in tensors)
+        {
+            if (tensor.Storage is not RecordedCrc storage)
+            {
+                total = checked(total + tensor.ByteCount);
+            }
+            else if (seen.Add(storage))
+            {
+                total = checked(total + storage.Length);
+            }
+        }
+
+        return total;
     }
 
     /// <summary>The metadata entries every shard carries with the same value (safetensors shards repeat <c>format: pt</c>).</summary>

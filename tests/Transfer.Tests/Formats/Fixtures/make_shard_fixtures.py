@@ -17,6 +17,9 @@ sharded/hostile/<case>/model.safetensors.index.json  small sets that must be ref
     the weight_map does not list), absent (the index maps a tensor to a shard that does not hold it),
     duplicate_key (the weight_map names a tensor twice), bad_types (total_size is a string),
     two_indexes/ (a folder holding two indexes).
+sharded/tied_hub/, sharded/tied_sum/  pytorch_model.bin.index.json + 2 torch.save shards whose first holds tied
+    weights (emb.weight and head.weight share one storage); total_size counts that storage once, as
+    huggingface_hub's splitter does (tied_hub), or every tensor, as older transformers did (tied_sum). Both are valid.
 """
 import collections
 import hashlib
@@ -136,6 +139,20 @@ def main():
     hostile("absent", three, weight_map={"a": s1, "b": s3, "c": s3})
     hostile("duplicate_key", three, index_text='{"metadata": {"total_size": 72}, "weight_map": {"a": "%s", "b": "%s", "c": "%s", "a": "%s"}}\n' % (s1, s2, s3, s1))
     hostile("bad_types", three, index_text='{"metadata": {"total_size": "72"}, "weight_map": {"a": "%s", "b": "%s", "c": "%s"}}\n' % (s1, s2, s3))
+    w, bias = torch.randn(4, 3, generator=g), torch.randn(5, generator=g)
+    tied = [collections.OrderedDict([("emb.weight", w), ("head.weight", w)]), collections.OrderedDict([("head.bias", bias)])]
+    for case, total in (("tied_hub", nbytes(w) + nbytes(bias)), ("tied_sum", 2 * nbytes(w) + nbytes(bias))):
+        folder = os.path.join(OUT, case)
+        os.makedirs(folder)
+        for i, shard in enumerate(tied):
+            torch.save(shard, os.path.join(folder, f"pytorch_model-{i + 1:05d}-of-00002.bin"))
+        write_index(os.path.join(folder, "pytorch_model.bin.index.json"),
+                    {k: f"pytorch_model-{i + 1:05d}-of-00002.bin" for i, shard in enumerate(tied) for k in shard}, total)
+    manifest["tied"] = {k: tensor_sha256(v) for shard in tied for k, v in shard.items()}
+    with open(os.path.join(OUT, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+
     two = os.path.join(OUT, "hostile", "two_indexes")
     hostile("two_indexes", three)
     shutil.copy(os.path.join(two, "model.safetensors.index.json"), os.path.join(two, "other.safetensors.index.json"))

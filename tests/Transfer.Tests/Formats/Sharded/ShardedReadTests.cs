@@ -120,6 +120,33 @@ public sealed class ShardedReadTests
         Assert.Equal("", output.ToString());
     }
 
+    [Theory]
+    [InlineData("tied_hub")]
+    [InlineData("tied_sum")]
+    public void Tied_weights_in_a_bin_set_read_whether_total_size_counts_their_storage_once_or_twice(string set)
+    {
+        using Checkpoint checkpoint = CheckpointReader.Open(Fixture.Path_(Path.Combine("sharded", set)));
+        Assert.Equal(["emb.weight", "head.weight", "head.bias"], checkpoint.Specs.Select(s => s.Name));
+        Assert.Equal(checkpoint.Tensors[0].Sha256(), checkpoint.Tensors[1].Sha256());
+        System.Text.Json.JsonElement tied = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixture.Path_(Path.Combine("sharded", "manifest.json")))).RootElement.GetProperty("tied");
+        Assert.All(checkpoint.Tensors, t => Assert.Equal(tied.GetProperty(t.Spec.Name).GetString(), t.Sha256()));
+    }
+
+    [Fact]
+    public void A_total_size_matching_neither_count_names_both()
+    {
+        string folder = Fixture.TempFolder();
+        foreach (string file in Directory.GetFiles(Fixture.Path_(Path.Combine("sharded", "tied_hub"))))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        string index = Path.Combine(folder, "pytorch_model.bin.index.json");
+        File.WriteAllText(index, File.ReadAllText(index).Replace("\"total_size\": 68", "\"total_size\": 69", StringComparison.Ordinal));
+        CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(index));
+        Assert.Equal($"{index}: the shard index's total_size is 69 bytes, but the shards' tensors hold 116 (68 counting each shared storage once)", e.Message);
+    }
+
     [Fact]
     public void A_folder_with_two_indexes_is_refused_naming_both()
     {
