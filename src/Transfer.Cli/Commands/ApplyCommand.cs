@@ -20,26 +20,28 @@ internal static class ApplyCommand
         Option<string?> key = TransferOptions.Key();
         Option<long?> seed = TransferOptions.Seed();
         Option<bool> allowExpansion = ExpansionOption.Create();
+        Option<string?> maxShardSize = ShardSizeOption.Create();
         Option<string> output = new("--out")
         {
-            Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat); written atomically.",
+            Description = "The file to write (.safetensors, .pt/.pth/.bin or .dat), or a shard index (.safetensors.index.json, .bin.index.json) with its shards beside it; written atomically.",
             Required = true,
         };
 
         Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
         {
-            source, target, rules, key, output, seed, allowExpansion,
+            source, target, rules, key, output, seed, allowExpansion, maxShardSize,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(output)!, Console.Out, parse.GetValue(seed), parse.GetValue(allowExpansion))));
+            parse.GetValue(output)!, Console.Out, parse.GetValue(seed), parse.GetValue(allowExpansion), parse.GetValue(maxShardSize))));
         return command;
     }
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout,
-        long? seed = null, bool allowExpansion = false)
+        long? seed = null, bool allowExpansion = false, string? maxShardSize = null)
     {
         CheckpointWriter.FormatOf(outPath);
+        long shardLimit = ShardSizeOption.Resolve(maxShardSize, outPath);
         RuleSet rules = RuleFiles.Load(rulesPath);
         if (seed is long overridden)
         {
@@ -50,7 +52,7 @@ internal static class ApplyCommand
         using StateDictSide target = StateDictSide.Open(targetName);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));
-        ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath);
+        ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath, shardLimit);
         stdout.WriteLine(
             $"wrote {outPath}: {target.Specs.Count} tensors; {report.Loaded} loaded, {report.Partial} partial, {report.Cast} cast, {report.CopiedElements:N0} elements from the source" +
             (report.Initialized > 0 ? $"; {report.Initialized} initialized (seed {plan.Seed})" : string.Empty));

@@ -17,7 +17,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        Argument<string> file = new("file") { Description = "The checkpoint: PyTorch .pt/.pth/.bin, .safetensors or TorchSharp .dat." };
+        Argument<string> file = new("file") { Description = "The checkpoint: PyTorch .pt/.pth/.bin, .safetensors or TorchSharp .dat, or a shard index (*.safetensors.index.json, *.bin.index.json) or its folder." };
         Option<string> format = new("--format") { Description = "Output as an aligned table or as JSON.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         Option<bool> hash = new("--hash") { Description = "Also print the SHA-256 of each tensor's contiguous little-endian bytes (reads all data)." };
@@ -55,6 +55,14 @@ internal static class InspectCommand
             }
 
             json.WriteEndArray();
+
+            if (checkpoint.Shards.Count > 0)
+            {
+                json.WriteStartArray("shards");
+                checkpoint.Shards.ToList().ForEach(json.WriteStringValue);
+                json.WriteEndArray();
+            }
+
             if (checkpoint.StateDictKey is not null)
             {
                 json.WriteString("stateDictKey", checkpoint.StateDictKey);
@@ -117,6 +125,11 @@ internal static class InspectCommand
         if (checkpoint.Classes.Count > 0)
         {
             text.AppendLine(ReportText.Line($"classes: {string.Join(", ", checkpoint.Classes)}"));
+        }
+
+        if (checkpoint.Shards.Count > 0)
+        {
+            text.AppendLine(ReportText.Line($"shards: {checkpoint.Shards.Count} ({string.Join(", ", checkpoint.Shards)})"));
         }
 
         if (checkpoint.StateDictKey is not null)

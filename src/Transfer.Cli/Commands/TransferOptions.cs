@@ -7,7 +7,7 @@ internal static class TransferOptions
 {
     public static Option<string> Source() => new("--source")
     {
-        Description = "The checkpoint to take weights from (.pt/.pth/.bin, .safetensors or TorchSharp .dat).",
+        Description = "The checkpoint to take weights from (.pt/.pth/.bin, .safetensors or TorchSharp .dat, or a shard index or its folder).",
         Required = true,
     };
 

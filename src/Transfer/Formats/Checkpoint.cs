@@ -61,6 +61,13 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The <see cref="Container"/> of a plain state dict.</summary>
     internal const string StateDictContainer = "state dict";
 
+    /// <summary>
+    /// For a sharded checkpoint (a Hugging Face <c>*.index.json</c>, whose path is <see cref="Path"/>), its shard
+    /// files as the index names them, relative to its folder, in the order their tensors are listed (its
+    /// <see cref="Format"/> is theirs); empty for a single file.
+    /// </summary>
+    public IReadOnlyList<string> Shards { get; internal init; } = [];
+
     /// <summary>Closes the file.</summary>
     public void Dispose() => file?.Dispose();
 }

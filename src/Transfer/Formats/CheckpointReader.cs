@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Transfer.Formats.NumPy;
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
+using Transfer.Formats.Sharded;
 using Transfer.Formats.TorchSharp;
 using Transfer.IO;
 
@@ -12,12 +13,14 @@ namespace Transfer.Formats;
 /// a zip is a PyTorch <c>torch.save</c> file, a pickled magic number opens a legacy (pre-1.6) one, an 8-byte
 /// length followed by <c>{</c> is safetensors, any other pickle is read as a dict of NumPy arrays (a
 /// detectron2 or Caffe2 <c>.pkl</c>), and anything else is tried as a TorchSharp <c>Module.save</c> file.
-/// Opening reads headers and pickles only, never tensor bytes.
+/// A Hugging Face sharded checkpoint is opened from its <c>*.safetensors.index.json</c> or
+/// <c>*.bin.index.json</c>, or from the folder holding exactly one such index. Opening reads headers and
+/// pickles only, never tensor bytes.
 /// </summary>
 public static class CheckpointReader
 {
     /// <summary>Opens <paramref name="path"/>; the caller disposes the result.</summary>
-    /// <param name="path">The checkpoint file.</param>
+    /// <param name="path">The checkpoint file, or a shard index or the folder holding one.</param>
     /// <param name="stateDictKey">For a PyTorch checkpoint dict or a NumPy pickle, the key holding the state dict; null finds it.</param>
     /// <param name="allowExpansion">
     /// Accept tensors that hold more than 16 × the file's size + 64 MiB (views repeating stored bytes, such as
@@ -28,6 +31,11 @@ public static class CheckpointReader
     public static Checkpoint Open(string path, string? stateDictKey = null, bool allowExpansion = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (ShardedCheckpointReader.Handles(path))
+        {
+            return ShardedCheckpointReader.Open(path, stateDictKey, allowExpansion);
+        }
+
         if (!File.Exists(path))
         {
             throw new CheckpointFormatException(path, Directory.Exists(path) ? "is a folder, not a checkpoint file" : "the file does not exist");

@@ -93,6 +93,9 @@ public sealed class CheckpointTensor
         return Convert.ToHexStringLower(sha.Hash!);
     }
 
+    /// <summary>The zip member holding the tensor's storage (shared by the tensors viewing it), or null.</summary>
+    internal RecordedCrc? Storage => source.Storage;
+
     /// <summary>The number of bytes <see cref="WriteTo"/> writes.</summary>
     internal long ByteCount => checked(Spec.ElementCount * DType.FromName(Spec.DType)!.Size);
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Transfer.Formats.PyTorch;
 using Transfer.Formats.SafeTensors;
+using Transfer.Formats.Sharded;
 using Transfer.Formats.TorchSharp;
 using Transfer.IO;
 
@@ -12,6 +13,9 @@ namespace Transfer.Formats;
 /// <c>torch.save</c> zip that <c>torch.load(f, weights_only=True)</c> returns as an OrderedDict) or
 /// <c>.dat</c> (TorchSharp <c>Module.save</c>). Tensors are written in the order given, so output is
 /// deterministic. Every write is atomic through <see cref="AtomicFile"/>: a failure leaves the old file.
+/// A path ending in <c>.safetensors.index.json</c> or <c>.bin.index.json</c> writes a Hugging Face sharded
+/// checkpoint of shards up to <see cref="ShardedCheckpointWriter.DefaultMaxShardSize"/> through
+/// <see cref="ShardedCheckpointWriter"/> (which takes another limit).
 /// </summary>
 public static class CheckpointWriter
 {
@@ -56,20 +60,29 @@ public static class CheckpointWriter
         Write(path, [.. entries.Select(e => e.Tensor)], metadata);
     }
 
-    /// <summary>The format (<c>safetensors</c>, <c>pytorch</c>, <c>torchsharp</c>) <paramref name="path"/>'s extension selects.</summary>
+    /// <summary>
+    /// The format (<c>safetensors</c>, <c>pytorch</c>, <c>torchsharp</c>) <paramref name="path"/>'s extension selects;
+    /// for a shard index, its shards' format.
+    /// </summary>
     /// <exception cref="CheckpointFormatException">The extension is not one Transfer writes.</exception>
-    public static string FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    public static string FormatOf(string path) => ShardIndex.IsIndexPath(path) ? ShardIndex.Layout(path).Format : Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".safetensors" => "safetensors",
         ".pt" or ".pth" or ".bin" or ".ckpt" => "pytorch",
         ".dat" => "torchsharp",
         var other => throw new CheckpointFormatException(path,
-            $"cannot tell the output format from the extension '{other}'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat"),
+            $"cannot tell the output format from the extension '{other}'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat, or .safetensors.index.json or .bin.index.json for shards"),
     };
 
     private static void Write(string path, IReadOnlyList<WritableTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (ShardIndex.IsIndexPath(path))
+        {
+            ShardedCheckpointWriter.Write(path, tensors, ShardedCheckpointWriter.DefaultMaxShardSize, metadata);
+            return;
+        }
+
         string format = FormatOf(path);
         WritableNames.Check(path, format, tensors, metadata);
         byte[]? header = null;

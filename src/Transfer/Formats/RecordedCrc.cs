@@ -18,6 +18,9 @@ internal sealed class RecordedCrc(TensorFile file, string kind, string name, lon
     /// <summary>The CRC-32 the archive records (and, once checked, the bytes have).</summary>
     public uint Recorded => recorded;
 
+    /// <summary>The byte count of the range (a storage member's size).</summary>
+    public long Length => length;
+
     /// <summary>True when [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) is exactly this range.</summary>
     public bool Covers(long start, long count) => start == offset && count == length;
 

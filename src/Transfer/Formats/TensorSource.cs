@@ -36,6 +36,12 @@ internal abstract class TensorSource
     public virtual void CheckParts(IReadOnlyList<PartCrc> parts)
     {
     }
+
+    /// <summary>
+    /// The zip member holding the tensor's whole storage, one object shared by every tensor viewing that storage,
+    /// so storages can be counted once; null when the format has no such member.
+    /// </summary>
+    public virtual RecordedCrc? Storage => null;
 }
 
 /// <summary>One part of a tensor read by <see cref="TensorSource.CopyPart"/>: its byte range and the CRC-32 it returned.</summary>
@@ -50,6 +56,8 @@ internal sealed class ContiguousSource(TensorFile file, long offset, long length
 {
     /// <summary>Bytes read and then hashed at a time: well inside one core's L2 cache.</summary>
     private const int Step = 256 << 10;
+
+    public override RecordedCrc? Storage => member;
 
     public override unsafe void CopyTo(byte* destination, long count)
     {
@@ -194,6 +202,8 @@ internal sealed class StridedSource(TensorFile file, long storageOffset, int ele
     long[] sizes, long[] strides, RecordedCrc? member = null) : TensorSource
 {
     private const int Chunk = 1 << 20;
+
+    public override RecordedCrc? Storage => member;
 
     public override unsafe void CopyTo(byte* destination, long length)
     {

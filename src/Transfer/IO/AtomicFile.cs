@@ -23,6 +23,29 @@ internal static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
+        string temp = WriteTemp(full, write);
+        try
+        {
+            File.Move(temp, full, overwrite: true);
+            SyncFolder(Path.GetDirectoryName(full) ?? ".");
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Write"/>, for outputs that commit as a set: writes the content to a new temp
+    /// file beside <paramref name="path"/> (flushed to disk) and returns the temp's path, which the caller renames
+    /// over <paramref name="path"/> or deletes. On failure the temp is deleted.
+    /// </summary>
+    /// <param name="path">The file the temp will replace.</param>
+    /// <param name="write">Writes the whole content; it must not close the stream.</param>
+    public static string WriteTemp(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(folder);
         string name = Path.GetFileName(full);
@@ -31,20 +54,17 @@ internal static class AtomicFile
         try
         {
             // FileShare.None takes an exclusive flock on Unix: RemoveStaleTemps in another process skips it.
-            using (FileStream stream = new(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                write(new WritebackStream(stream));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-            SyncFolder(folder);
+            using FileStream stream = new(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            write(new WritebackStream(stream));
+            stream.Flush(flushToDisk: true);
         }
         catch
         {
             TryDelete(temp);
             throw;
         }
+
+        return temp;
     }
 
     /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
@@ -135,7 +155,8 @@ internal static class AtomicFile
         }
     }
 
-    private static void SyncFolder(string folder)
+    /// <summary>fsyncs <paramref name="folder"/> so renames in it survive a power cut (best effort).</summary>
+    internal static void SyncFolder(string folder)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -154,7 +175,8 @@ internal static class AtomicFile
         }
     }
 
-    private static void TryDelete(string temp)
+    /// <summary>Deletes <paramref name="temp"/>, ignoring failure: the caller's own error is what matters.</summary>
+    internal static void TryDelete(string temp)
     {
         try
         {

@@ -44,7 +44,8 @@ public sealed class StateDictSide : IDisposable
 
     /// <summary>
     /// Opens <paramref name="fileOrModel"/>: an existing file is read as a checkpoint (format detected from its
-    /// content); otherwise a registered model name builds that model with fresh weights.
+    /// content), a folder (unless it has a model's name) as the sharded checkpoint whose index it holds;
+    /// otherwise a registered model name builds that model with fresh weights.
     /// </summary>
     /// <param name="fileOrModel">A checkpoint path, or a model name from <see cref="ModelRegistry"/>.</param>
     /// <param name="stateDictKey">For checkpoint dicts, the entry holding the state dict; null finds it.</param>
@@ -52,12 +53,13 @@ public sealed class StateDictSide : IDisposable
     public static StateDictSide Open(string fileOrModel, string? stateDictKey = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileOrModel);
-        if (File.Exists(fileOrModel))
+        bool isModel = ModelRegistry.Names.Contains(fileOrModel, StringComparer.OrdinalIgnoreCase);
+        if (File.Exists(fileOrModel) || (Directory.Exists(fileOrModel) && !isModel))
         {
             return new StateDictSide(fileOrModel, CheckpointReader.Open(fileOrModel, stateDictKey));
         }
 
-        if (ModelRegistry.Names.Contains(fileOrModel, StringComparer.OrdinalIgnoreCase))
+        if (isModel)
         {
             return new StateDictSide(fileOrModel, ModelRegistry.Create(fileOrModel));
         }
@@ -74,7 +76,7 @@ public sealed class StateDictSide : IDisposable
     public static StateDictSide OpenFile(string path, string? stateDictKey = null, bool allowExpansion = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.");
         }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Transfer.Applying;
 using Transfer.Formats;
+using Transfer.Formats.Sharded;
 using Transfer.Rules;
 using Transfer.Rules.Planning;
 
@@ -29,7 +30,16 @@ public static class WeightTransfer
     /// memory stays flat however large the checkpoints are. Nothing is written when a check fails.
     /// </summary>
     /// <exception cref="Rules.Errors.TransferPlanException">The plan is invalid or does not fit the files; no file was written.</exception>
-    public static ApplyReport ApplyToFile(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath)
+    public static ApplyReport ApplyToFile(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath) =>
+        ApplyToFile(plan, source, target, outPath, ShardedCheckpointWriter.DefaultMaxShardSize);
+
+    /// <summary>
+    /// As the other overload; when <paramref name="outPath"/> is a shard index (<c>*.safetensors.index.json</c>,
+    /// <c>*.bin.index.json</c>), writes shards of at most <paramref name="maxShardSize"/> tensor bytes beside it
+    /// (see <see cref="ShardedCheckpointWriter"/>), still one tensor at a time and committed as a unit.
+    /// </summary>
+    /// <exception cref="Rules.Errors.TransferPlanException">The plan is invalid or does not fit the files; no file was written.</exception>
+    public static ApplyReport ApplyToFile(TransferPlan plan, StateDictSide source, StateDictSide target, string outPath, long maxShardSize)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(source);
@@ -49,7 +59,15 @@ public static class WeightTransfer
                 : target.EntryOf(spec.Name, spec.Name));
         }
 
-        CheckpointWriter.Write(outPath, entries);
+        if (ShardedCheckpointWriter.IsIndexPath(outPath))
+        {
+            ShardedCheckpointWriter.Write(outPath, entries, maxShardSize);
+        }
+        else
+        {
+            CheckpointWriter.Write(outPath, entries);
+        }
+
         return ApplyReport.Of(steps);
     }
 

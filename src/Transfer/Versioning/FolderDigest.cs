@@ -18,13 +18,18 @@ namespace Transfer.Versioning;
 internal sealed record FolderDigest(string Folder, long Files, long Size, string Sha256)
 {
     /// <summary>Digests every file under the <paramref name="subfolders"/> of <paramref name="folder"/> (those that exist).</summary>
-    public static FolderDigest Of(string folder, IReadOnlyList<string> subfolders)
-    {
-        List<(string Relative, string Full)> files = subfolders
+    public static FolderDigest Of(string folder, IReadOnlyList<string> subfolders) =>
+        OfFiles(folder, subfolders
             .Select(s => Path.Combine(folder, s))
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
-            .Select(f => (Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), f))
+            .Select(f => Path.GetRelativePath(folder, f)));
+
+    /// <summary>Digests the given files of <paramref name="folder"/> (paths relative to it), such as a sharded checkpoint's index and shards.</summary>
+    public static FolderDigest OfFiles(string folder, IEnumerable<string> relativePaths)
+    {
+        List<(string Relative, string Full)> files = relativePaths
+            .Select(r => (r.Replace(Path.DirectorySeparatorChar, '/'), Path.Combine(folder, r)))
             .OrderBy(f => f.Item1, StringComparer.Ordinal)
             .ToList();
         StringBuilder listing = new();

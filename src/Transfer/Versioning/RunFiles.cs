@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Transfer.Data;
 using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
+using Transfer.Formats;
+using Transfer.Formats.Sharded;
 
 namespace Transfer.Versioning;
 
@@ -26,7 +28,7 @@ internal static class RunFiles
     {
         return new JsonObject
         {
-            ["source"] = FileRecord.Of(config.Source.Path, config.Source.Path).ToJson(),
+            ["source"] = Source(config.Source.Path),
             ["config"] = File.Exists(config.FileName) ? FileRecord.Of(config.FileName, Path.GetFullPath(config.FileName)).ToJson() : null,
             ["data"] = dataFromConfig ? Data(config.Data) : null,
         };
@@ -38,6 +40,24 @@ internal static class RunFiles
             .Where(name => File.Exists(Path.Combine(outDir, name)))
             .Select(name => (JsonNode)FileRecord.Of(Path.Combine(outDir, name), name).ToJson())
             .ToArray());
+
+    /// <summary>
+    /// The source file's record; for a sharded checkpoint (a shard index or its folder), one
+    /// <see cref="FolderDigest"/> over the index and the shards it names, so a changed shard changes it.
+    /// </summary>
+    private static JsonObject Source(string path)
+    {
+        if (!Directory.Exists(path) && !ShardedCheckpointWriter.IsIndexPath(path))
+        {
+            return FileRecord.Of(path, path).ToJson();
+        }
+
+        using Checkpoint set = CheckpointReader.Open(path);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(set.Path)) ?? ".";
+        JsonObject digest = FolderDigest.OfFiles(folder, [Path.GetFileName(set.Path), .. set.Shards]).ToJson();
+        digest["path"] = path;
+        return digest;
+    }
 
     private static JsonObject Data(DataConfig data)
     {

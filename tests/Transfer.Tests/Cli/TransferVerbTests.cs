@@ -206,7 +206,7 @@ public sealed class TransferVerbTests
         StringWriter errors = new();
 
         Assert.Equal(2, CommandErrors.Run(() => ApplyCommand.Run(LeNet5, "LeNet6", null, null, output, TextWriter.Null), errors));
-        Assert.Equal($"error: {output}: cannot tell the output format from the extension '.xyz'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat\n", errors.ToString());
+        Assert.Equal($"error: {output}: cannot tell the output format from the extension '.xyz'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat, or .safetensors.index.json or .bin.index.json for shards\n", errors.ToString());
         Assert.False(File.Exists(output));
     }
 

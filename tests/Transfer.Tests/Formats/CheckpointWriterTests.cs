@@ -104,7 +104,7 @@ public sealed class CheckpointWriterTests
     public void An_unknown_output_extension_is_refused_naming_the_known_ones()
     {
         CheckpointFormatException e = Assert.Throws<CheckpointFormatException>(() => CheckpointWriter.FormatOf("out.h5"));
-        Assert.Equal("out.h5: cannot tell the output format from the extension '.h5'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat", e.Message);
+        Assert.Equal("out.h5: cannot tell the output format from the extension '.h5'; use .safetensors, .pt, .pth, .bin, .ckpt or .dat, or .safetensors.index.json or .bin.index.json for shards", e.Message);
     }
 
     [Fact]
