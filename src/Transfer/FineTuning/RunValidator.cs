@@ -29,6 +29,11 @@ internal static class RunValidator
     {
         List<RunProblem> problems = [.. OutFolder(options), .. ResumedConfig(config, options), .. Device(config.FineTune.Device)];
         problems.AddRange(Training(config.FineTune));
+        if (config.FineTune.Loss == LossKind.Bce && config.Export is { Output: not Transfer.Export.OnnxOutputKind.Logits } binaryExport)
+        {
+            problems.Add(new RunProblem(
+                "export.output", $"'{(binaryExport.Output == Transfer.Export.OnnxOutputKind.Label ? "label" : "probs")}' takes a softmax or argmax over classes, which a one-logit bce head does not have; use output: logits"));
+        }
         if (config.Rules is not null)
         {
             Check(problems, "rules", () => RuleSetYaml.FromNode(YamlSource.Of(config.Rules, config.FileName), config.Rules));

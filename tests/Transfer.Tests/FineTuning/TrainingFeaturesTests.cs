@@ -213,6 +213,16 @@ public sealed class TrainingFeaturesTests : IDisposable
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Fact]
+    public void Bce_refuses_an_export_of_probabilities_or_labels_which_a_one_logit_head_cannot_give()
+    {
+        RunConfig config = RunConfigReader.Load(
+            Path.Combine(RepoPaths.Root, "configs", "imagefolder-example.yaml"), ["finetune.loss=bce", "export={output: probs}"]);
+        var e = Assert.Throws<RuleConfigException>(() => FineTuneRun.Execute(config, new FineTuneOptions { OutDir = Path.Combine(_out, "new") }));
+        Assert.Equal(
+            "export.output: 'probs' takes a softmax or argmax over classes, which a one-logit bce head does not have; use output: logits", e.Message);
+    }
+
     /// <summary>The tiny data with "is the brightest quadrant on the right" as its label.</summary>
     private static LabeledTensors Binary(LabeledTensors data) => new(data.Images.clone(), data.Labels.remainder(2), 2);
 
