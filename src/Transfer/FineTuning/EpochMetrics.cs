@@ -2,9 +2,9 @@ namespace Transfer.FineTuning;
 
 /// <summary>One row of <c>metrics.csv</c>: how an epoch went.</summary>
 /// <param name="Epoch">The 1-based epoch.</param>
-/// <param name="TrainLoss">Mean cross-entropy over the epoch's training batches (weighted by batch size).</param>
+/// <param name="TrainLoss">Mean training loss (label-smoothed if configured) over the epoch's batches (weighted by batch size).</param>
 /// <param name="TrainAcc">Fraction of training examples classified right while training.</param>
-/// <param name="ValLoss">Mean cross-entropy on the validation set after the epoch.</param>
+/// <param name="ValLoss">Mean unsmoothed loss on the validation set after the epoch (with <c>finetune.ema</c>, of the average).</param>
 /// <param name="ValAcc">Validation accuracy after the epoch.</param>
 /// <param name="Lr">The learning rate of the first optimizer group at the epoch's start.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took (training and validation).</param>

@@ -106,9 +106,9 @@ public static class FineTuner
         string best = Path.Combine(options.OutDir, "best.safetensors");
         bool stop = progress.StoppedEarly;
         ClassifierLoss loss = ClassifierLoss.Of(config);
-        SchedulerConfig schedule = config.Scheduler;
-        int stepsPerEpoch = new TrainingStep { Accumulate = config.Accumulate }.StepsPerEpoch(EpochRunner.Batches(train.Count, config.BatchSize));
-        long totalSteps = (long)(config.Epochs - schedule.WarmupEpochs) * stepsPerEpoch;
+        LearningRates rates = new(
+            config.Scheduler, config.Epochs,
+            new TrainingStep { Accumulate = config.Accumulate }.StepsPerEpoch(EpochRunner.Batches(train.Count, config.BatchSize)));
         for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
         {
             PartialEpoch? resumed = epoch == start + 1 ? progress.InEpoch : null;
@@ -124,22 +124,7 @@ public static class FineTuner
                 firstFreezing = freezing;
             }
 
-            // The epoch's rates: onecycle's first step, plateau's current rates, or the epoch's factor.
-            long firstStep = (long)(epoch - 1 - schedule.WarmupEpochs) * stepsPerEpoch;
-            bool oneCycle = schedule.Type == SchedulerType.OneCycle && LearningRateSchedule.AfterWarmup(schedule, epoch);
-            if (oneCycle)
-            {
-                groups.SetLearningRates((_, baseLr) => LearningRateSchedule.OneCycle(schedule, baseLr, firstStep, totalSteps));
-            }
-            else if (schedule.Type == SchedulerType.Plateau && LearningRateSchedule.AfterWarmup(schedule, epoch) && progress.Plateau is { } plateau)
-            {
-                groups.SetLearningRates(plateau.Rate);
-            }
-            else
-            {
-                groups.ScaleLearningRates(LearningRateSchedule.Factor(schedule, epoch, config.Epochs));
-            }
-
+            Action<int>? beforeStep = rates.StartEpoch(groups, epoch, progress.Plateau);
             double lr = groups.FirstLearningRate;
             IReadOnlyList<double> groupLrs = groups.LearningRates;
             TrainingStep step = new()
@@ -148,9 +133,7 @@ public static class FineTuner
                 GradClip = config.GradClip,
                 Accumulate = config.Accumulate,
                 Ema = ema,
-                BeforeStep = oneCycle
-                    ? s => groups.SetLearningRates((_, baseLr) => LearningRateSchedule.OneCycle(schedule, baseLr, firstStep + s, totalSteps))
-                    : null,
+                BeforeStep = beforeStep,
             };
             Stopwatch clock = Stopwatch.StartNew();
             double earlier = resumed?.Seconds ?? 0;
@@ -188,14 +171,7 @@ public static class FineTuner
                 }
             }
 
-            if (schedule.Type == SchedulerType.Plateau && LearningRateSchedule.AfterWarmup(schedule, epoch))
-            {
-                progress = progress with
-                {
-                    Plateau = (progress.Plateau ?? new PlateauState(null, 0, [])).Step(
-                        schedule, Value(metrics, schedule.Metric), [.. groups.Groups.Select(g => g.BaseLr)]),
-                };
-            }
+            progress = progress with { Plateau = rates.EndEpoch(groups, epoch, progress.Plateau, m => Value(metrics, m)) };
 
             MetricsCsv.Write(Path.Combine(options.OutDir, "metrics.csv"), progress.History);
             if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
