@@ -41,7 +41,7 @@ public static class FineTuneRun
         {
             RunValidator.ThrowIfAny(problems);
             using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
-            BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation);
+            BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation, config.FineTune.Loss);
             return Run(config, ReadRules(config), model!, data, options, dataFromConfig: true);
         }
     }
@@ -98,7 +98,7 @@ public static class FineTuneRun
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
         problems.AddRange(RunValidator.Export(config.Export, model, validation.Images.shape));
         RunValidator.ThrowIfAny(problems);
-        BatchCheck.Run(model, config.Target.Model, train, validation);
+        BatchCheck.Run(model, config.Target.Model, train, validation, config.FineTune.Loss);
         DataSets sets = new(
             $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
         return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options, dataFromConfig: false);
@@ -109,7 +109,10 @@ public static class FineTuneRun
     {
         using IntraOpThreads threads = IntraOpThreads.Use(config.FineTune.Threads);
         ILogger log = options.Logger;
-        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads, data.Sets);
+        RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads, data.Sets)
+        {
+            FineTune = config.FineTune,
+        };
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
         {
@@ -136,7 +139,7 @@ public static class FineTuneRun
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
         FineTuneResult training = FineTuner.Train(model, data.Train, data.Validation, config.FineTune, config.Seed, options);
-        TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options) : null;
+        TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options, ClassifierLoss.Of(config.FineTune)) : null;
         RunOutcome outcome = new(
             config.FineTune.Checkpoint.KeepBest,
             training.History.FirstOrDefault(m => m.Epoch == training.BestEpoch),
@@ -166,7 +169,8 @@ public static class FineTuneRun
     }
 
     /// <summary>Evaluates the best epoch's weights (best.safetensors) once on the held-out test set.</summary>
-    private static TestEvaluation? Test(nn.Module<Tensor, Tensor> model, LabeledTensors test, FineTuneResult training, FineTuneOptions options)
+    private static TestEvaluation? Test(
+        nn.Module<Tensor, Tensor> model, LabeledTensors test, FineTuneResult training, FineTuneOptions options, ClassifierLoss criterion)
     {
         string best = Path.Combine(options.OutDir, "best.safetensors");
         if (training.BestEpoch == 0 || !File.Exists(best))
@@ -185,7 +189,7 @@ public static class FineTuneRun
             }
         }
 
-        (double loss, double accuracy, long examples) = TrainingLoop.Evaluate(model, test, options.EvaluationBatchSize);
+        (double loss, double accuracy, long examples) = TrainingLoop.Evaluate(model, test, options.EvaluationBatchSize, criterion);
         options.Logger.LogInformation(
             "Test set: accuracy {Accuracy:F4}, loss {Loss:F4} on {Examples} examples, with best.safetensors (epoch {Epoch}, chosen on the validation set)",
             accuracy, loss, examples, training.BestEpoch);

@@ -16,7 +16,9 @@ namespace Transfer.FineTuning;
 /// trains with the configured optimizer, schedule and parameter groups, evaluates every epoch, writes
 /// <c>metrics.csv</c>, <c>best.safetensors</c>, <c>final.safetensors</c> and <c>curves.png</c>, and
 /// checkpoints so that a run killed at any moment and resumed ends bitwise equal (on CPU) to one that was
-/// never interrupted.
+/// never interrupted. With <c>finetune.ema</c>, evaluation and <c>best</c> selection use the weight average, and
+/// <c>best.safetensors</c>, <c>final.safetensors</c> and the model left in memory hold it; the trained (not averaged)
+/// weights are in the last checkpoint's <c>model.dat</c>, the average beside them in <c>ema.safetensors</c>.
 /// </summary>
 public static class FineTuner
 {
@@ -40,8 +42,9 @@ public static class FineTuner
             .. RunValidator.OutFolder(options),
             .. RunValidator.Device(config.Device),
             .. RunValidator.Model([.. model.named_parameters().Select(p => p.name)], config),
+            .. RunValidator.Training(config),
         ]);
-        BatchCheck.Run(model, model.GetType().Name, train, validation);
+        BatchCheck.Run(model, model.GetType().Name, train, validation, config.Loss);
 
         using IntraOpThreads threads = IntraOpThreads.Use(config.Threads);
         Device device = DeviceChoice.Resolve(config.Device);
@@ -50,6 +53,7 @@ public static class FineTuner
         ILogger log = options.Logger;
         log.LogInformation("Training on {Device} with {Threads} intra-op thread(s)", DeviceChoice.Name(device), config.Threads);
         TrainableParameters trainable = new(model, config);
+        using ModelEma? ema = config.Ema is { } decay ? new ModelEma(model, decay) : null;
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
@@ -73,7 +77,7 @@ public static class FineTuner
                 LogUnfrozen(log, start + 1, groups.AddUnfrozen(start + 1));
             }
 
-            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer);
+            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer, ema);
             if (progress.Threads > 0 && progress.Threads != config.Threads)
             {
                 log.LogWarning(
@@ -101,6 +105,10 @@ public static class FineTuner
         FreezeReport? firstFreezing = null;
         string best = Path.Combine(options.OutDir, "best.safetensors");
         bool stop = progress.StoppedEarly;
+        ClassifierLoss loss = ClassifierLoss.Of(config);
+        LearningRates rates = new(
+            config.Scheduler, config.Epochs,
+            new TrainingStep { Accumulate = config.Accumulate }.StepsPerEpoch(EpochRunner.Batches(train.Count, config.BatchSize)));
         for (int epoch = start + 1; epoch <= config.Epochs && !stop; epoch++)
         {
             PartialEpoch? resumed = epoch == start + 1 ? progress.InEpoch : null;
@@ -116,8 +124,17 @@ public static class FineTuner
                 firstFreezing = freezing;
             }
 
-            groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
+            Action<int>? beforeStep = rates.StartEpoch(groups, epoch, progress.Plateau);
             double lr = groups.FirstLearningRate;
+            IReadOnlyList<double> groupLrs = groups.LearningRates;
+            TrainingStep step = new()
+            {
+                Loss = loss,
+                GradClip = config.GradClip,
+                Accumulate = config.Accumulate,
+                Ema = ema,
+                BeforeStep = beforeStep,
+            };
             Stopwatch clock = Stopwatch.StartNew();
             double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
@@ -126,11 +143,12 @@ public static class FineTuner
                 trainable.EnterTraining,
                 options.Progress is null ? null : b => options.Progress.Report(
                     new FineTuneProgress(e, config.Epochs, b.Batch, b.Batches, null) { Examples = b.Examples, TrainLoss = b.Loss }),
-                options.Cancellation);
+                options.Cancellation,
+                step);
             if (reached.Examples < train.Count)
             {
                 PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
-                string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial });
+                string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial }, ema);
                 int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
                 log.LogInformation(
                     "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
@@ -139,28 +157,36 @@ public static class FineTuner
             }
 
             (double trainLoss, double trainAcc, _) = reached.Stats;
-            (double valLoss, double valAcc, _) = TrainingLoop.Evaluate(model, validation, options.EvaluationBatchSize);
-            EpochMetrics metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, earlier + clock.Elapsed.TotalSeconds);
+            EpochMetrics metrics;
 
-            progress = Advance(progress, metrics, config, out bool improved, out stop);
-            if (improved)
+            // With finetune.ema, the average is what is evaluated and what best.safetensors holds.
+            using (ema?.Swap())
             {
-                WeightsFile.Write(best, model);
+                (double valLoss, double valAcc, _) = TrainingLoop.Evaluate(model, validation, options.EvaluationBatchSize, loss);
+                metrics = new(epoch, trainLoss, trainAcc, valLoss, valAcc, lr, earlier + clock.Elapsed.TotalSeconds) { GroupLrs = groupLrs };
+                progress = Advance(progress, metrics, config, out bool improved, out stop);
+                if (improved)
+                {
+                    WeightsFile.Write(best, model);
+                }
             }
+
+            progress = progress with { Plateau = rates.EndEpoch(groups, epoch, progress.Plateau, m => Value(metrics, m)) };
 
             MetricsCsv.Write(Path.Combine(options.OutDir, "metrics.csv"), progress.History);
             if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
             {
-                store.Commit(model, groups.Optimizer, progress);
+                store.Commit(model, groups.Optimizer, progress, ema);
             }
 
             log.LogInformation(
                 "Epoch {Epoch}/{Epochs}: train_loss {TrainLoss:F4} train_acc {TrainAcc:F4} val_loss {ValLoss:F4} val_acc {ValAcc:F4} lr {Lr:G4} ({Seconds:F1} s){Note}",
-                epoch, config.Epochs, trainLoss, trainAcc, valLoss, valAcc, lr, metrics.Seconds,
+                epoch, config.Epochs, trainLoss, trainAcc, metrics.ValLoss, metrics.ValAcc, lr, metrics.Seconds,
                 stop ? " - early stopping" : string.Empty);
             options.Progress?.Report(new FineTuneProgress(epoch, config.Epochs, 0, 0, metrics));
         }
 
+        ema?.CopyIntoModel(); // with finetune.ema, the run's final weights are the average
         WeightsFile.Write(Path.Combine(options.OutDir, "final.safetensors"), model);
         CurvesPlot.TryWrite(Path.Combine(options.OutDir, "curves.png"), progress.History, log);
         return new FineTuneResult(

@@ -4,7 +4,10 @@ using Transfer.IO;
 
 namespace Transfer.FineTuning;
 
-/// <summary>Writes <c>metrics.csv</c>: a fixed header and one invariant-culture row per epoch.</summary>
+/// <summary>
+/// Writes <c>metrics.csv</c>: a fixed header, then one <c>lr_groupN</c> column per optimizer group the run has had
+/// (empty before an unfreeze adds the group), and one invariant-culture row per epoch.
+/// </summary>
 internal static class MetricsCsv
 {
     public const string Header = "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds";
@@ -12,11 +15,25 @@ internal static class MetricsCsv
     /// <summary>The whole file's text for <paramref name="rows"/>.</summary>
     public static string Format(IEnumerable<EpochMetrics> rows)
     {
+        List<EpochMetrics> all = [.. rows];
+        int groups = all.Count == 0 ? 0 : all.Max(r => r.GroupLrs.Count);
         StringBuilder text = new();
-        text.Append(Header).Append('\n');
-        foreach (EpochMetrics r in rows)
+        text.Append(Header);
+        for (int g = 0; g < groups; g++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{R(r.TrainLoss)},{R(r.TrainAcc)},{R(r.ValLoss)},{R(r.ValAcc)},{R(r.Lr)},{r.Seconds.ToString("F3", CultureInfo.InvariantCulture)}\n");
+            text.Append(CultureInfo.InvariantCulture, $",lr_group{g}");
+        }
+
+        text.Append('\n');
+        foreach (EpochMetrics r in all)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{R(r.TrainLoss)},{R(r.TrainAcc)},{R(r.ValLoss)},{R(r.ValAcc)},{R(r.Lr)},{r.Seconds.ToString("F3", CultureInfo.InvariantCulture)}");
+            for (int g = 0; g < groups; g++)
+            {
+                text.Append(',').Append(g < r.GroupLrs.Count ? R(r.GroupLrs[g]) : string.Empty);
+            }
+
+            text.Append('\n');
         }
 
         return text.ToString();

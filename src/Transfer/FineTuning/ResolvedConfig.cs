@@ -171,14 +171,7 @@ internal static class ResolvedConfig
             { "epochs", Number(f.Epochs) },
             { "batch_size", Number(f.BatchSize) },
             { "optimizer", optimizer },
-            {
-                "scheduler", new YamlMappingNode
-                {
-                    { "type", Text(f.Scheduler.Type.ToString().ToLowerInvariant()) },
-                    { "step_size", Number(f.Scheduler.StepSize) },
-                    { "gamma", Number(f.Scheduler.Gamma) },
-                }
-            },
+            { "scheduler", Scheduler(f.Scheduler) },
             { "freeze", new YamlSequenceNode(f.Freeze.Select(p => (YamlNode)Text(p))) },
             { "frozen_bn", Text(f.FrozenBn == FrozenBatchNorm.Train ? "train" : "eval") },
             {
@@ -203,7 +196,56 @@ internal static class ResolvedConfig
         {
             { "every", Number(f.Checkpoint.Every) }, { "keep_best", Text(MetricName(f.Checkpoint.KeepBest)) },
         });
+        AddTrainingFeatures(node, f);
         return node;
+    }
+
+    private static YamlMappingNode Scheduler(SchedulerConfig s)
+    {
+        YamlMappingNode node = new()
+        {
+            { "type", Text(s.Type.ToString().ToLowerInvariant()) },
+            { "step_size", Number(s.StepSize) },
+            { "gamma", Number(s.Gamma) },
+            { "warmup_epochs", Number(s.WarmupEpochs) },
+            { "warmup_start_factor", Number(s.WarmupStartFactor) },
+        };
+        if (s.Type == SchedulerType.OneCycle)
+        {
+            node.Add("pct_start", Number(s.PctStart));
+            node.Add("div_factor", Number(s.DivFactor));
+            node.Add("final_div_factor", Number(s.FinalDivFactor));
+        }
+
+        if (s.Type == SchedulerType.Plateau)
+        {
+            node.Add("metric", Text(MetricName(s.Metric)));
+            node.Add("factor", Number(s.Factor));
+            node.Add("patience", Number(s.Patience));
+            node.Add("threshold", Number(s.Threshold));
+            node.Add("min_lr", Number(s.MinLr));
+        }
+
+        return node;
+    }
+
+    /// <summary>grad_clip and ema only when set (absent means off); the rest always.</summary>
+    private static void AddTrainingFeatures(YamlMappingNode node, FineTuneConfig f)
+    {
+        if (f.GradClip is { } clip)
+        {
+            node.Add("grad_clip", Number(clip));
+        }
+
+        node.Add("accumulate", Number(f.Accumulate));
+        node.Add("label_smoothing", Number(f.LabelSmoothing));
+        node.Add("loss", Text(f.Loss == LossKind.Bce ? "bce" : "cross_entropy"));
+        if (f.Ema is { } ema)
+        {
+            node.Add("ema", Number(ema));
+        }
+
+        node.Add("precision", Text(f.Precision == Precision.Bf16 ? "bf16" : "fp32"));
     }
 
     private static string MetricName(Metric metric) => metric == Metric.ValLoss ? "val_loss" : "val_acc";

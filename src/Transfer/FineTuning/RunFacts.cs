@@ -17,6 +17,9 @@ internal sealed record RunFacts(string Device, int Threads, DataSets Sets, RunOu
 
     /// <summary>The <c>export</c> section (<see cref="RunExport"/>): the exported model, its verification; null without one.</summary>
     public System.Text.Json.Nodes.JsonObject? Export { get; init; }
+
+    /// <summary>The <c>finetune:</c> section whose training features (loss, clipping, EMA…) the report records; null to leave them out.</summary>
+    public FineTuneConfig? FineTune { get; init; }
 }
 
 /// <summary>What a finished run measured.</summary>

@@ -30,6 +30,11 @@ internal static class RunReport
         };
         root["freeze"] = freeze;
         root["training"] = new JsonObject { ["device"] = facts.Device, ["threads"] = facts.Threads };
+        if (facts.FineTune is { } fineTune)
+        {
+            TrainingFeatures(root["training"]!.AsObject(), fineTune);
+        }
+
         root["data"] = new JsonObject { ["train"] = facts.Sets.Train, ["validation"] = facts.Sets.Validation, ["test"] = facts.Sets.Test };
         if (facts.Outcome is { } o)
         {
@@ -47,6 +52,26 @@ internal static class RunReport
         }
 
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+    }
+
+    /// <summary>The training features as config.yaml names them (null for off), and which weights the files hold.</summary>
+    private static void TrainingFeatures(JsonObject training, Config.FineTuneConfig f)
+    {
+        training["precision"] = f.Precision == Config.Precision.Bf16 ? "bf16" : "fp32";
+        training["loss"] = f.Loss == Config.LossKind.Bce ? "bce" : "cross_entropy";
+        training["label_smoothing"] = f.LabelSmoothing;
+        training["grad_clip"] = f.GradClip;
+        training["accumulate"] = f.Accumulate;
+        training["ema"] = f.Ema;
+        training["weights"] = f.Ema is null
+            ? "best.safetensors and final.safetensors hold the trained weights"
+            : "best.safetensors and final.safetensors hold the EMA weights (evaluated and selected on); the trained weights are in the last checkpoint's model.dat";
+        training["scheduler"] = new JsonObject
+        {
+            ["type"] = f.Scheduler.Type.ToString().ToLowerInvariant(),
+            ["warmup_epochs"] = f.Scheduler.WarmupEpochs,
+            ["stepped"] = f.Scheduler.Type == Config.SchedulerType.OneCycle ? "per optimizer step" : "per epoch",
+        };
     }
 
     /// <summary>Every number with the set it was measured on: best and last epoch on validation, test once.</summary>

@@ -29,6 +29,12 @@ internal static class RunValidator
     public static List<RunProblem> Setup(RunConfig config, FineTuneOptions options, DataConfig? data)
     {
         List<RunProblem> problems = [.. OutFolder(options), .. ResumedConfig(config, options), .. Device(config.FineTune.Device)];
+        problems.AddRange(Training(config.FineTune));
+        if (config.FineTune.Loss == LossKind.Bce && config.Export is { Output: not Transfer.Export.OnnxOutputKind.Logits } binaryExport)
+        {
+            problems.Add(new RunProblem(
+                "export.output", $"'{(binaryExport.Output == Transfer.Export.OnnxOutputKind.Label ? "label" : "probs")}' takes a softmax or argmax over classes, which a one-logit bce head does not have; use output: logits"));
+        }
         if (config.Rules is not null)
         {
             Check(problems, "rules", () => RuleSetYaml.FromNode(YamlSource.Of(config.Rules, config.FileName), config.Rules));
@@ -174,6 +180,58 @@ internal static class RunValidator
             problems.Add(new RunProblem("finetune.freeze", "every parameter is frozen, so there is nothing to train"));
         }
 
+        return problems;
+    }
+
+    /// <summary>
+    /// The training features' ranges (loss, clipping, accumulation, EMA, precision, schedule): one check for
+    /// configs read from YAML and configs built in code alike. Pure: config in, problems out.
+    /// </summary>
+    public static List<RunProblem> Training(FineTuneConfig config)
+    {
+        List<RunProblem> problems = [];
+        void Need(bool ok, string key, string rule, double value)
+        {
+            if (!ok)
+            {
+                problems.Add(new RunProblem(key, $"must be {rule}, got {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+            }
+        }
+
+        if (config.GradClip is { } clip)
+        {
+            Need(double.IsFinite(clip) && clip > 0, "finetune.grad_clip", "a number > 0", clip);
+        }
+
+        Need(config.Accumulate >= 1, "finetune.accumulate", "an integer >= 1", config.Accumulate);
+        Need(config.LabelSmoothing is >= 0 and < 1, "finetune.label_smoothing", "a number in [0, 1)", config.LabelSmoothing);
+        if (config.Ema is { } ema)
+        {
+            Need(ema is > 0 and < 1, "finetune.ema", "a decay in (0, 1), e.g. 0.999", ema);
+        }
+
+        if (config.Loss == LossKind.Bce && config.LabelSmoothing > 0)
+        {
+            problems.Add(new RunProblem("finetune.label_smoothing", "applies to loss cross_entropy only, not bce"));
+        }
+
+        if (config.Precision == Precision.Bf16)
+        {
+            problems.Add(new RunProblem(
+                "finetune.precision", "bf16 needs autocast, which TorchSharp 0.107 does not provide on any device (cpu or cuda); use fp32"));
+        }
+
+        SchedulerConfig s = config.Scheduler;
+        Need(s.WarmupEpochs >= 0 && (s.WarmupEpochs == 0 || s.WarmupEpochs < config.Epochs),
+            "finetune.scheduler.warmup_epochs", $"an integer >= 0 and below epochs ({config.Epochs})", s.WarmupEpochs);
+        Need(s.WarmupStartFactor is > 0 and <= 1, "finetune.scheduler.warmup_start_factor", "a number in (0, 1]", s.WarmupStartFactor);
+        Need(s.PctStart is > 0 and < 1, "finetune.scheduler.pct_start", "a number in (0, 1)", s.PctStart);
+        Need(double.IsFinite(s.DivFactor) && s.DivFactor > 0, "finetune.scheduler.div_factor", "a number > 0", s.DivFactor);
+        Need(double.IsFinite(s.FinalDivFactor) && s.FinalDivFactor > 0, "finetune.scheduler.final_div_factor", "a number > 0", s.FinalDivFactor);
+        Need(s.Factor is > 0 and < 1, "finetune.scheduler.factor", "a number in (0, 1)", s.Factor);
+        Need(s.Patience >= 0, "finetune.scheduler.patience", "an integer >= 0", s.Patience);
+        Need(double.IsFinite(s.Threshold) && s.Threshold >= 0, "finetune.scheduler.threshold", "a number >= 0", s.Threshold);
+        Need(double.IsFinite(s.MinLr) && s.MinLr >= 0, "finetune.scheduler.min_lr", "a number >= 0", s.MinLr);
         return problems;
     }
 

@@ -20,7 +20,10 @@ internal static class BatchCheck
     /// <param name="modelName">How messages name the model.</param>
     /// <param name="train">The training data.</param>
     /// <param name="validation">The validation data.</param>
-    public static void Run(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation)
+    /// <param name="loss">The training loss: bce needs a one-logit head and two classes.</param>
+    public static void Run(
+        nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation,
+        FineTuning.Config.LossKind loss = FineTuning.Config.LossKind.CrossEntropy)
     {
         if (train.Images.dim() != 4)
         {
@@ -34,6 +37,23 @@ internal static class BatchCheck
 
         long outputs = Outputs(model, modelName, train.Images);
         long classes = Math.Max(train.ClassCount, Math.Max(LargestLabel(train), LargestLabel(validation)) + 1);
+        if (loss == FineTuning.Config.LossKind.Bce)
+        {
+            if (classes != 2)
+            {
+                throw new RuleConfigException(
+                    $"finetune.loss: bce trains a binary classifier (labels 0 and 1), but the data has {classes} classes; use loss: cross_entropy");
+            }
+
+            if (outputs != 1)
+            {
+                throw new RuleConfigException(
+                    $"finetune.loss: bce needs a one-logit head, but {modelName}'s head has {outputs} outputs; give the model 1 output (e.g. target.classes: 1)");
+            }
+
+            return;
+        }
+
         if (outputs < classes)
         {
             throw new RuleConfigException(

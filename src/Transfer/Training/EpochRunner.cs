@@ -19,7 +19,8 @@ internal static class EpochRunner
     /// </summary>
     public static EpochPosition Train(
         nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, LabeledTensors data, int batchSize, long seed,
-        int epoch, EpochPosition from, Action enterTraining, Action<BatchDone>? onBatch, CancellationToken cancellation)
+        int epoch, EpochPosition from, Action enterTraining, Action<BatchDone>? onBatch, CancellationToken cancellation,
+        TrainingStep? step = null)
     {
         int batches = Batches(data.Count, batchSize);
         using Generator generator = new(ShuffleSeed(seed, epoch));
@@ -28,6 +29,7 @@ internal static class EpochRunner
             onBatch is null ? null : (done, _, lossSum) => onBatch(new BatchDone(Batches(done, batchSize), batches, done, lossSum() / done)),
             _ => enterTraining(),
             from,
+            step ?? TrainingStep.Plain,
             cancellation);
     }
 

@@ -114,6 +114,20 @@ internal sealed class OptimizerGroups : IDisposable
         }
     }
 
+    /// <summary>Sets group i's learning rate to <paramref name="rate"/>(i, its base rate).</summary>
+    public void SetLearningRates(Func<int, double, double> rate)
+    {
+        int i = 0;
+        foreach (torch.optim.ILearningRateController controller in Optimizer.ParamGroups)
+        {
+            controller.LearningRate = rate(i, _groups[i].BaseLr);
+            i++;
+        }
+    }
+
+    /// <summary>Every group's current learning rate, in group order.</summary>
+    public IReadOnlyList<double> LearningRates => [.. Optimizer.ParamGroups.Select(g => g.LearningRate)];
+
     /// <summary>The current learning rate of the first group (the default group when it exists).</summary>
     public double FirstLearningRate => Optimizer.ParamGroups.First().LearningRate;
 

@@ -40,7 +40,7 @@ public static class TrainingLoop
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         EpochPosition reached = TrainEpochFrom(
             model, optimizer, data, batchSize, shuffle, progress is null ? null : (done, total, _) => progress(done, total), enterTrainMode,
-            EpochPosition.Start, cancellation);
+            EpochPosition.Start, TrainingStep.Plain, cancellation);
         if (reached.Examples < data.Count)
         {
             throw new OperationCanceledException(cancellation);
@@ -55,6 +55,8 @@ public static class TrainingLoop
     /// epoch, or after the batch during which <paramref name="cancellation"/> was requested. Continuing from a
     /// returned position gives bitwise the same epoch as never stopping. <paramref name="progress"/> hears
     /// (examples done, examples total, a function reading the running loss sum: a device sync, so only on demand).
+    /// <paramref name="step"/> says how batches become optimizer steps; with accumulation, a cancelled epoch stops
+    /// only after a whole group (so <paramref name="start"/> is always at a group's start).
     /// </summary>
     internal static EpochPosition TrainEpochFrom(
         nn.Module<Tensor, Tensor> model,
@@ -65,6 +67,7 @@ public static class TrainingLoop
         Action<long, long, Func<double>>? progress,
         Action<nn.Module>? enterTrainMode,
         EpochPosition start,
+        TrainingStep step,
         CancellationToken cancellation)
     {
         if (enterTrainMode is null)
@@ -83,9 +86,13 @@ public static class TrainingLoop
         using Tensor lossSum = full(1, start.LossSum, float64, device);
         using Tensor correct = full(1, start.Correct, int64, device);
         long done = start.Examples;
+        long batches = (total + batchSize - 1) / batchSize;
+        List<TorchSharp.Modules.Parameter> clipped = step.GradClip is null ? [] : [.. model.parameters().Where(p => p.requires_grad)];
         for (; done < total; done += batchSize)
         {
-            if (cancellation.IsCancellationRequested)
+            long batch = done / batchSize;
+            bool groupStart = batch % step.Accumulate == 0;
+            if (groupStart && cancellation.IsCancellationRequested)
             {
                 break;
             }
@@ -96,16 +103,30 @@ public static class TrainingLoop
             Tensor images = data.Images.index_select(0, index).to(device);
             Tensor labels = data.Labels.index_select(0, index).to(device);
 
-            optimizer.zero_grad();
+            if (groupStart)
+            {
+                optimizer.zero_grad();
+            }
+
             Tensor logits = model.call(images);
-            Tensor loss = nn.functional.cross_entropy(logits, labels);
-            loss.backward();
-            optimizer.step();
+            Tensor loss = step.Loss.Mean(logits, labels);
+            (step.Accumulate == 1 ? loss : loss / step.Accumulate).backward();
+            if ((batch + 1) % step.Accumulate == 0 || batch + 1 == batches)
+            {
+                step.BeforeStep?.Invoke((int)(batch / step.Accumulate));
+                if (step.GradClip is { } maxNorm)
+                {
+                    nn.utils.clip_grad_norm_(clipped, maxNorm);
+                }
+
+                optimizer.step();
+                step.Ema?.Update();
+            }
 
             using (no_grad())
             {
                 lossSum.add_(loss.detach().to(float64), alpha: size);
-                correct.add_(logits.argmax(1).eq(labels).sum());
+                correct.add_(step.Loss.Correct(logits, labels));
             }
 
             progress?.Invoke(done + size, total, () => lossSum.item<double>());
@@ -123,7 +144,12 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return Evaluate(model, data, batchSize, ClassifierLoss.CrossEntropy);
+    }
 
+    /// <summary>Measures <paramref name="loss"/>'s unsmoothed loss and accuracy in eval mode without gradients.</summary>
+    internal static EpochStats Evaluate(nn.Module<Tensor, Tensor> model, LabeledTensors data, int batchSize, ClassifierLoss loss)
+    {
         model.eval();
         Device device = DeviceOf(model);
         long total = data.Count;
@@ -137,8 +163,8 @@ public static class TrainingLoop
             Tensor images = data.Images.narrow(0, start, size).to(device);
             Tensor labels = data.Labels.narrow(0, start, size).to(device);
             Tensor logits = model.call(images);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            lossSum += loss.Sum(logits, labels).item<float>();
+            correct += loss.Correct(logits, labels).item<long>();
         }
 
         return Stats(lossSum, correct, total);

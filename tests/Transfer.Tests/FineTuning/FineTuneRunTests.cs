@@ -40,6 +40,10 @@ public sealed class FineTuneRunTests : IDisposable
         Assert.Contains("## Freezing", File.ReadAllText(Path.Combine(_out, "report.md")));
         JsonElement training = report.RootElement.GetProperty("training");
         Assert.Equal(("cpu", 1), (training.GetProperty("device").GetString(), training.GetProperty("threads").GetInt32()));
+        Assert.Equal(
+            ("fp32", "cross_entropy", 1, JsonValueKind.Null, JsonValueKind.Null),
+            (training.GetProperty("precision").GetString(), training.GetProperty("loss").GetString(), training.GetProperty("accumulate").GetInt32(),
+                training.GetProperty("grad_clip").ValueKind, training.GetProperty("ema").ValueKind));
 
         Dictionary<string, byte[]> transferred = Read(Path.Combine(_out, "transferred.safetensors"));
         Dictionary<string, byte[]> final = Read(Path.Combine(_out, "final.safetensors"));

@@ -128,11 +128,12 @@ public sealed class FineTunerTests : IDisposable
         using var model = TinyRun.Model();
         FineTuneResult result = Run(model, Config(3) with { Scheduler = new SchedulerConfig(SchedulerType.Step, 1, 0.5) });
         string[] lines = File.ReadAllLines(Path.Combine(_out, "metrics.csv"));
-        Assert.Equal("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds", lines[0]);
+        Assert.Equal("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,lr_group0", lines[0]);
         Assert.Equal(4, lines.Length);
         Assert.Equal(["1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[0]));
         Assert.Equal(["0.01", "0.005", "0.0025"], lines.Skip(1).Select(l => l.Split(',')[5]));
-        Assert.All(lines.Skip(1), l => Assert.Equal(7, l.Split(',').Length));
+        Assert.Equal(["0.01", "0.005", "0.0025"], lines.Skip(1).Select(l => l.Split(',')[7]));
+        Assert.All(lines.Skip(1), l => Assert.Equal(8, l.Split(',').Length));
         Assert.Equal(3, result.History.Count);
         Assert.True(result.History[^1].ValAcc > 0.5, $"val_acc {result.History[^1].ValAcc}");
         Assert.True(File.Exists(Path.Combine(_out, "final.safetensors")));
@@ -263,7 +264,8 @@ public sealed class FineTunerTests : IDisposable
         Assert.Equal($"--resume: the checkpoint in {Path.Combine(_out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);
     }
 
-    private static string DropSeconds(string line) => line[..line.LastIndexOf(',')];
+    /// <summary>A metrics.csv line without its seconds column (the 7th; lr_groupN columns follow it).</summary>
+    private static string DropSeconds(string line) => string.Join(',', line.Split(',').Where((_, i) => i != 6));
 
     private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
     {

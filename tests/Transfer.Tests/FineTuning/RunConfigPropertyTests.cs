@@ -13,7 +13,8 @@ public sealed class RunConfigPropertyTests
     private static readonly string[] FineTuneKeys =
     [
         "device", "epochs", "batch_size", "optimizer", "scheduler", "freeze", "frozen_bn", "param_groups",
-        "unfreeze", "early_stopping", "checkpoint",
+        "unfreeze", "early_stopping", "checkpoint", "threads",
+        "grad_clip", "accumulate", "label_smoothing", "loss", "ema", "precision",
     ];
 
     [Property]

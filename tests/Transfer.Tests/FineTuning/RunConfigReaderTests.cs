@@ -60,7 +60,7 @@ public sealed class RunConfigReaderTests
     {
         string yaml = Valid.Replace("  batch_size: 64", "  batchsize: 64");
         Assert.Equal(
-            "run.yaml:10:3: unknown key 'batchsize' in 'finetune'; did you mean 'batch_size'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
+            "run.yaml:10:3: unknown key 'batchsize' in 'finetune'; did you mean 'batch_size'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads, grad_clip, accumulate, label_smoothing, loss, ema, precision)",
             Error(yaml));
     }
 
@@ -146,7 +146,7 @@ public sealed class RunConfigReaderTests
     public void Set_of_an_unknown_key_names_the_set_argument_and_the_closest_key()
     {
         Assert.Equal(
-            "--set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads)",
+            "--set finetune.epoch=3: unknown key 'epoch' in 'finetune'; did you mean 'epochs'? (valid keys: device, epochs, batch_size, optimizer, scheduler, freeze, frozen_bn, param_groups, unfreeze, early_stopping, checkpoint, threads, grad_clip, accumulate, label_smoothing, loss, ema, precision)",
             Error(Valid, "finetune.epoch=3"));
     }
 

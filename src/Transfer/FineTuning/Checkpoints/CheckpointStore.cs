@@ -10,7 +10,8 @@ namespace Transfer.FineTuning.Checkpoints;
 /// The <c>checkpoints/</c> folder of a run. Each checkpoint is a folder <c>epoch-NNNN</c> (after epoch N) or
 /// <c>epoch-NNNN-at-X</c> (written when the run was interrupted during epoch N, after X examples) holding
 /// <c>model.dat</c> (TorchSharp format: parameters and buffers), <c>optimizer.dat</c> (TorchSharp optimizer
-/// state, including every group's learning rate) and <c>state.json</c> (<see cref="TrainingProgress"/>). Files are written, fsynced, in a hidden temp folder
+/// state, including every group's learning rate), <c>state.json</c> (<see cref="TrainingProgress"/>) and, when the
+/// run keeps a weight average, <c>ema.safetensors</c>. Files are written, fsynced, in a hidden temp folder
 /// which is then renamed into place: a checkpoint either exists whole or not at all, and anything else in
 /// the folder (a temp folder left by <c>kill -9</c>) is ignored and cleaned up.
 /// </summary>
@@ -18,6 +19,9 @@ internal sealed class CheckpointStore
 {
     private const string Prefix = "epoch-";
     private static readonly string[] Files = ["model.dat", "optimizer.dat", "state.json"];
+
+    /// <summary>The weight average (<c>finetune.ema</c>), beside the other files when the run keeps one.</summary>
+    private const string EmaFile = "ema.safetensors";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public CheckpointStore(string folder)
@@ -33,7 +37,7 @@ internal sealed class CheckpointStore
     /// <see cref="TrainingProgress.InEpoch"/> is set), commits it with one rename, removes older ones and
     /// returns its folder.
     /// </summary>
-    public string Commit(Module model, torch.optim.Optimizer optimizer, TrainingProgress progress)
+    public string Commit(Module model, torch.optim.Optimizer optimizer, TrainingProgress progress, Training.ModelEma? ema = null)
     {
         Directory.CreateDirectory(Folder);
         CheckpointName name = new(progress.Epoch, progress.InEpoch?.Examples);
@@ -52,6 +56,7 @@ internal sealed class CheckpointStore
                 using BinaryWriter writer = new(s, System.Text.Encoding.UTF8, leaveOpen: true);
                 ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
             });
+            ema?.Save(Path.Combine(temp, EmaFile));
             AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(progress, Json));
             if (Directory.Exists(final))
             {
@@ -87,9 +92,21 @@ internal sealed class CheckpointStore
     public (int Epoch, string Path)? Latest() =>
         CompleteCheckpoints().OrderByDescending(c => c.Name).Select(c => ((int, string)?)(c.Name.Completed, c.Path)).FirstOrDefault();
 
-    /// <summary>Restores model and optimizer from <paramref name="path"/>; returns its progress.</summary>
-    public static TrainingProgress Restore(string path, Module model, torch.optim.Optimizer optimizer)
+    /// <summary>Restores model, optimizer and weight average from <paramref name="path"/>; returns its progress.</summary>
+    public static TrainingProgress Restore(string path, Module model, torch.optim.Optimizer optimizer, Training.ModelEma? ema = null)
     {
+        string emaFile = System.IO.Path.Combine(path, EmaFile);
+        if (ema is not null)
+        {
+            if (!File.Exists(emaFile))
+            {
+                throw new Transfer.Rules.Errors.RuleConfigException(
+                    $"--resume: the checkpoint in {path} holds no {EmaFile}, so the run was not started with finetune.ema");
+            }
+
+            ema.Load(emaFile);
+        }
+
         using (FileStream s = File.OpenRead(System.IO.Path.Combine(path, "model.dat")))
         using (BinaryReader reader = new(s))
         {

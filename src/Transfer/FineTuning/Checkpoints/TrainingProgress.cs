@@ -42,6 +42,9 @@ internal sealed record TrainingProgress
     /// far that epoch got. Null at an epoch's end.
     /// </summary>
     public PartialEpoch? InEpoch { get; init; }
+
+    /// <summary>The plateau schedule's state (<c>scheduler.type: plateau</c>); null for other schedules.</summary>
+    public Training.PlateauState? Plateau { get; init; }
 }
 
 /// <summary>An epoch interrupted after some batches: where it stopped and how long it had trained.</summary>

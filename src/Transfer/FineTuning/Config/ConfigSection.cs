@@ -99,7 +99,7 @@ internal sealed class ConfigSection
         string text = Scalar(node, key, "an integer");
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || value < min)
         {
-            throw _document.Fail(node, $"'{Sub(key)}' must be an integer >= {min}, got '{text}'");
+            throw _document.Fail(node, $"'{Sub(key)}' must be an integer{(min == int.MinValue ? string.Empty : $" >= {min}")}, got '{text}'");
         }
 
         return value;
@@ -134,8 +134,8 @@ internal sealed class ConfigSection
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
             || !double.IsFinite(value) || value < min || (positive && value <= 0))
         {
-            string bound = positive ? "> 0" : $">= {min.ToString(CultureInfo.InvariantCulture)}";
-            throw _document.Fail(node, $"'{Sub(key)}' must be a number {bound}, got '{text}'");
+            string bound = positive ? " > 0" : double.IsNegativeInfinity(min) ? string.Empty : $" >= {min.ToString(CultureInfo.InvariantCulture)}";
+            throw _document.Fail(node, $"'{Sub(key)}' must be a number{bound}, got '{text}'");
         }
 
         return value;

@@ -25,10 +25,18 @@ public static class RunConfigReader
     [
         "device", "epochs", "batch_size", "optimizer", "scheduler", "freeze", "frozen_bn", "param_groups",
         "unfreeze", "early_stopping", "checkpoint", "threads",
+        "grad_clip", "accumulate", "label_smoothing", "loss", "ema", "precision",
     ];
 
     private static readonly string[] OptimizerKeys = ["type", "lr", "weight_decay", "momentum", "nesterov"];
-    private static readonly string[] SchedulerKeys = ["type", "step_size", "gamma"];
+    private static readonly string[] SchedulerKeys =
+    [
+        "type", "step_size", "gamma", "warmup_epochs", "warmup_start_factor",
+        "pct_start", "div_factor", "final_div_factor", "metric", "factor", "patience", "threshold", "min_lr",
+    ];
+
+    private static readonly string[] OneCycleKeys = ["pct_start", "div_factor", "final_div_factor"];
+    private static readonly string[] PlateauKeys = ["metric", "factor", "patience", "threshold", "min_lr"];
     private static readonly string[] ParamGroupKeys = ["match", "lr"];
     private static readonly string[] UnfreezeKeys = ["epoch", "match", "lr"];
     private static readonly string[] EarlyStoppingKeys = ["metric", "patience"];
@@ -66,6 +74,20 @@ public static class RunConfigReader
         ["none"] = SchedulerType.None,
         ["step"] = SchedulerType.Step,
         ["cosine"] = SchedulerType.Cosine,
+        ["onecycle"] = SchedulerType.OneCycle,
+        ["plateau"] = SchedulerType.Plateau,
+    };
+
+    private static readonly Dictionary<string, LossKind> Losses = new()
+    {
+        ["cross_entropy"] = LossKind.CrossEntropy,
+        ["bce"] = LossKind.Bce,
+    };
+
+    private static readonly Dictionary<string, Precision> Precisions = new()
+    {
+        ["fp32"] = Precision.Fp32,
+        ["bf16"] = Precision.Bf16,
     };
 
     private static readonly Dictionary<string, FrozenBatchNorm> BatchNormPolicies = new()
@@ -264,6 +286,14 @@ public static class RunConfigReader
             Checkpoint = s.Section("checkpoint", CheckpointKeys) is { } c
                 ? new CheckpointConfig(c.Int("every", 1, 1), c.Choice("keep_best", Metric.ValAcc, Metrics))
                 : new CheckpointConfig(),
+
+            // Ranges are checked by RunValidator.Training (one place for YAML and library callers alike).
+            GradClip = s.Get("grad_clip") is null ? null : s.Double("grad_clip", 0, double.NegativeInfinity),
+            Accumulate = s.Int("accumulate", defaults.Accumulate, int.MinValue),
+            LabelSmoothing = s.Double("label_smoothing", defaults.LabelSmoothing, double.NegativeInfinity),
+            Loss = s.Choice("loss", defaults.Loss, Losses),
+            Ema = s.Get("ema") is null ? null : s.Double("ema", 0, double.NegativeInfinity),
+            Precision = s.Choice("precision", defaults.Precision, Precisions),
         };
     }
 
@@ -307,11 +337,34 @@ public static class RunConfigReader
     private static SchedulerConfig ReadScheduler(ConfigSection? s)
     {
         SchedulerConfig defaults = new();
-        return s is null
-            ? defaults
-            : new SchedulerConfig(
-                s.Choice("type", defaults.Type, Schedulers),
-                s.Int("step_size", defaults.StepSize, 1),
-                s.Double("gamma", defaults.Gamma, positive: true));
+        if (s is null)
+        {
+            return defaults;
+        }
+
+        SchedulerType type = s.Choice("type", defaults.Type, Schedulers);
+        foreach ((string[] keys, SchedulerType owner) in new[] { (OneCycleKeys, SchedulerType.OneCycle), (PlateauKeys, SchedulerType.Plateau) })
+        {
+            if (type != owner && keys.FirstOrDefault(k => s.Get(k) is not null) is { } stray)
+            {
+                string name = Schedulers.First(n => n.Value == owner).Key;
+                throw s.Fail(s.Get(stray)!, $"'{s.Sub(stray)}' applies only to type {name}");
+            }
+        }
+
+        // Ranges of the keys below are checked by RunValidator.Training.
+        return new SchedulerConfig(type, s.Int("step_size", defaults.StepSize, 1), s.Double("gamma", defaults.Gamma, positive: true))
+        {
+            WarmupEpochs = s.Int("warmup_epochs", defaults.WarmupEpochs, int.MinValue),
+            WarmupStartFactor = s.Double("warmup_start_factor", defaults.WarmupStartFactor, double.NegativeInfinity),
+            PctStart = s.Double("pct_start", defaults.PctStart, double.NegativeInfinity),
+            DivFactor = s.Double("div_factor", defaults.DivFactor, double.NegativeInfinity),
+            FinalDivFactor = s.Double("final_div_factor", defaults.FinalDivFactor, double.NegativeInfinity),
+            Metric = s.Choice("metric", defaults.Metric, Metrics),
+            Factor = s.Double("factor", defaults.Factor, double.NegativeInfinity),
+            Patience = s.Int("patience", defaults.Patience, int.MinValue),
+            Threshold = s.Double("threshold", defaults.Threshold, double.NegativeInfinity),
+            MinLr = s.Double("min_lr", defaults.MinLr, double.NegativeInfinity),
+        };
     }
 }
