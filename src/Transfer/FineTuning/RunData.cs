@@ -3,8 +3,6 @@ using Microsoft.Extensions.Logging;
 using Transfer.Data;
 using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
-using Transfer.Data.Images;
-using Transfer.Rules.Errors;
 using static TorchSharp.torch;
 
 namespace Transfer.FineTuning;
@@ -16,6 +14,12 @@ namespace Transfer.FineTuning;
 /// </summary>
 internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, LabeledTensors? Test, DataSets Sets) : IDisposable
 {
+    /// <summary>The class names in label order (an image folder's sorted class folders), or null when the data does not name them.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    /// <summary>The image folder's <c>report.json</c> record (<see cref="RunImageFolder"/>), or null for other data.</summary>
+    public System.Text.Json.Nodes.JsonObject? ImageFolder { get; init; }
+
     public void Dispose()
     {
         Train.Dispose();
@@ -24,21 +28,12 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
     }
 
     /// <summary>
-    /// Loads the config's data. For idx data with <c>val_split</c> &gt; 0, the validation set is that share of the
+    /// Loads the config's idx data (an image folder loads through <see cref="RunImageFolder"/>). For idx data with <c>val_split</c> &gt; 0, the validation set is that share of the
     /// training set, drawn by a generator seeded from <paramref name="seed"/> (both parts keep file order), and
     /// the idx test set is the test set; otherwise the test set validates and there is no held-out test.
     /// </summary>
     public static RunData Load(DataConfig data, long seed, ILogger log)
     {
-        if (data.Kind == DataKind.ImageFolder)
-        {
-            string path = data.Path ?? throw new RuleConfigException("data.path: an imagefolder needs a folder, not auto");
-            (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
-            log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
-            return new RunData(train, val, null, new DataSets(
-                Invariant($"{path}/train ({train.Count} examples)"), Invariant($"{path}/val ({val.Count} examples)"), null));
-        }
-
         using FashionMnistData idx = FashionMnist.Locate(data.Path);
         log.LogInformation("Data: {Description}", idx.Description);
         if (data.ValSplit <= 0)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Transfer.Data.Transforms;
 
 namespace Transfer.Data.Images;
@@ -17,12 +18,15 @@ internal sealed record ImageBatchSource(IReadOnlyList<string> Files, TransformPi
     /// <summary>Batches queued ahead of training at most (each one is batch × C × H × W floats).</summary>
     public const int QueueDepth = 2;
 
+    /// <summary>The epoch whose batches <see cref="Open"/> makes (set by the epoch runner; it keys the random transforms).</summary>
+    public int Epoch { get; init; }
+
     /// <summary>
-    /// Starts decoding the batches of <paramref name="epoch"/> that follow <paramref name="from"/> examples of
+    /// Starts decoding the batches of <see cref="Epoch"/> that follow <paramref name="from"/> examples of
     /// <paramref name="order"/> (the epoch's shuffled indices); dispose the stream to stop the threads.
     /// </summary>
-    public ImageBatchStream Open(long[] order, long from, int batchSize, int epoch) =>
-        new(this, order, from, batchSize, epoch);
+    public ImageBatchStream Open(torch.Tensor order, long from, int batchSize) =>
+        new(this, order.data<long>().ToArray(), from, batchSize, Epoch);
 
     /// <summary>One transformed training sample.</summary>
     public float[] Sample(long index, int epoch)
