@@ -28,7 +28,7 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
     }
 
     /// <summary>
-    /// Loads the config's idx data (an image folder loads through <see cref="RunImageFolder"/>). For idx data with <c>val_split</c> &gt; 0, the validation set is that share of the
+    /// Loads the config's idx data (an image folder loads through <see cref="RunImageFolder"/>). For idx data with <c>validation.split</c> &gt; 0, the validation set is that share of the
     /// training set, drawn by a generator seeded from <paramref name="seed"/> (both parts keep file order), and
     /// the idx test set is the test set; otherwise the test set validates and there is no held-out test.
     /// </summary>
@@ -42,7 +42,7 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
             LabeledTensors validation = Take(idx.Test, null, data.ValLimit);
             return new RunData(train, validation, null, new DataSets(
                 Invariant($"idx training set ({train.Count} examples)"),
-                Invariant($"idx test set ({validation.Count} examples; val_split 0, so there is no held-out test result)"),
+                Invariant($"idx test set ({validation.Count} examples; validation.split 0, so there is no held-out test result)"),
                 null));
         }
 
@@ -56,11 +56,11 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
         LabeledTensors validationPart = Take(idx.Train, validationRows, data.ValLimit);
         LabeledTensors test = Take(idx.Test, null, null);
         log.LogInformation(
-            "Validation: {Count} of {Total} training examples held out (val_split {Split}, seed {Seed}); test set: {Test} examples, evaluated once at the end",
+            "Validation: {Count} of {Total} training examples held out (validation.split {Split}, seed {Seed}); test set: {Test} examples, evaluated once at the end",
             validationPart.Count, total, data.ValSplit, seed, test.Count);
         return new RunData(trainPart, validationPart, test, new DataSets(
             Invariant($"idx training set minus the validation split ({trainPart.Count} examples)"),
-            Invariant($"val_split {data.ValSplit} of the idx training set, drawn with seed {seed} ({validationPart.Count} examples)"),
+            Invariant($"validation.split {data.ValSplit} of the idx training set, drawn with seed {seed} ({validationPart.Count} examples)"),
             Invariant($"idx test set ({test.Count} examples)")));
     }
 

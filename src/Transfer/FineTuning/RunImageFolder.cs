@@ -83,7 +83,7 @@ internal sealed class RunImageFolder
 
         if (scan.Train.Count == 0 || scan.Val is { Count: 0 })
         {
-            problems.Add(new RunProblem("data.path", $"{data.Path}/{(scan.Train.Count == 0 ? "train" : "val")} has no image that decodes"));
+            problems.Add(new RunProblem("data.path", $"{data.Path}/{(scan.Train.Count == 0 ? "train" : "val")} has no image that decodes ({string.Join(", ", ImageDecoder.Extensions)})"));
         }
 
         Conv2d? first = model.modules().OfType<Conv2d>().FirstOrDefault();

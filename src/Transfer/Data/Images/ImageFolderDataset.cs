@@ -42,6 +42,11 @@ public static class ImageFolderDataset
             throw problem;
         }
 
+        if (val.Count == 0)
+        {
+            throw new DataFormatException(Path.Combine(folder, "val"), $"has no images ({string.Join(", ", ImageDecoder.Extensions)})");
+        }
+
         LabeledTensors trainSet = Materialize(train, pipeline, scan.Classes.Count, Environment.ProcessorCount);
         try
         {

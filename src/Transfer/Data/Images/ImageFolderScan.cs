@@ -60,11 +60,6 @@ internal sealed record ImageFolderScan(
             throw new DataFormatException(trainDir, $"has no images ({string.Join(", ", ImageDecoder.Extensions)})");
         }
 
-        if (hasVal && valFiles.Count == 0)
-        {
-            throw new DataFormatException(valDir, $"has no images ({string.Join(", ", ImageDecoder.Extensions)})");
-        }
-
         List<(string Path, int Label)> all = [.. trainFiles, .. valFiles];
         ImageEntry?[] entries = new ImageEntry?[all.Count];
         ConcurrentDictionary<int, BadImage> bad = new();
