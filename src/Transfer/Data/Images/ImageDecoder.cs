@@ -51,7 +51,12 @@ internal static class ImageDecoder
         using SKCodec? codec = SKCodec.Create(path, out SKCodecResult opened);
         if (codec is null)
         {
-            throw new DataFormatException(path, $"not a PNG, JPEG, BMP, GIF, WebP or binary PGM/PPM image (the decoder says: {opened})");
+            throw new DataFormatException(path, opened switch
+            {
+                SKCodecResult.IncompleteInput => "is truncated (the header ends early)",
+                SKCodecResult.Unimplemented => "not a PNG, JPEG, BMP, GIF, WebP or binary PGM/PPM image (unrecognised format)",
+                _ => $"not a PNG, JPEG, BMP, GIF, WebP or binary PGM/PPM image (the decoder says: {opened})",
+            });
         }
 
         SKImageInfo info = codec.Info;
