@@ -63,7 +63,7 @@ public sealed class ImageFolderConfigTests
     [InlineData("  transforms: { center_crop: 8, random_resized_crop: 8 }", "run.yaml:6:54: 'data.transforms' takes center_crop or random_resized_crop, not both (evaluation always center-crops to the crop size)")]
     [InlineData("  transforms: { random_resized_crop: { size: 8, scale: [0.9, 0.5] } }", "run.yaml:6:56: 'data.transforms.random_resized_crop.scale' must be [low, high] with 0 < low <= high <= 1")]
     [InlineData("  transforms: { horizontal_flip: { p: 2 } }", "run.yaml:6:39: 'data.transforms.horizontal_flip.p' is a probability (0 to 1), got '2'")]
-    [InlineData("  transforms: { color_jitter: { hue: 0.1 } }", "run.yaml:6:33: unknown key 'hue' in 'data.transforms.color_jitter'; did you mean 'brightness'? (valid keys: brightness, contrast, saturation)")]
+    [InlineData("  transforms: { color_jitter: { hue: 0.1 } }", "run.yaml:6:33: unknown key 'hue' in 'data.transforms.color_jitter' (valid keys: brightness, contrast, saturation)")]
     [InlineData("  transforms: { normalize: { mean: [0.5, 0.5, 0.5], std: [0.2] } }", "run.yaml:6:28: 'data.transforms.normalize' has 3 means but 1 stds; give one per channel")]
     [InlineData("  on_bad_image: skipp", "run.yaml:6:17: 'data.on_bad_image' must be one of skip, error, got 'skipp'; did you mean 'skip'?")]
     public void A_bad_transform_or_data_key_is_one_positioned_line_with_a_suggestion(string data, string message)
