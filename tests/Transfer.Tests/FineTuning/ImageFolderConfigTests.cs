@@ -71,4 +71,21 @@ public sealed class ImageFolderConfigTests
         RuleConfigException e = Assert.Throws<RuleConfigException>(() => Parse(data));
         Assert.Equal(message, e.Message);
     }
+
+    [Fact]
+    public void The_resnet18_example_config_reads_as_the_issue_shows()
+    {
+        RunConfig c = RunConfigReader.Load(Path.Combine(RepoPaths.Root, "configs", "imagefolder-resnet18.yaml"));
+        Assert.Equal(Path.Combine(RepoPaths.Root, "configs", "photos"), c.Data.Path);
+        Assert.Equal(
+            new ImageTransforms
+            {
+                Resize = 72,
+                RandomResizedCrop = new(64, 0.5, 1.0, 0.75, 1.3333),
+                HorizontalFlip = 0.5,
+                Normalize = NormalizeSpec.ImageNet,
+            },
+            c.Data.Transforms);
+        Assert.Equal((BadImagePolicy.Skip, 0.2), (c.Data.OnBadImage, c.Data.ValSplit));
+    }
 }

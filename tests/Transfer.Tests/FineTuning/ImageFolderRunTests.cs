@@ -160,4 +160,25 @@ public sealed class ImageFolderRunTests : IDisposable
             $"{Path.Combine(_dir, "photos")}/train minus the validation split (24 examples)",
             report.RootElement.GetProperty("data").GetProperty("train").GetString());
     }
+
+    [Fact]
+    public void A_folder_with_val_refuses_a_validation_split_and_one_without_val_needs_a_split_above_zero()
+    {
+        string config = Setup();
+        string photos = Path.Combine(_dir, "photos");
+        var noSplit = CliProcess.Run("run", config, "--out", Path.Combine(_dir, "a"), "--set", "validation.split=0");
+        Assert.Equal(2, noSplit.Code);
+        Assert.Equal(
+            $"error: validation.split: {photos} has no val/, so validation.split must be above 0 to hold out a validation set",
+            noSplit.Err.TrimEnd('\n').Split('\n')[^1]);
+
+        Directory.CreateDirectory(Path.Combine(photos, "val", "cat"));
+        File.Copy(Path.Combine(photos, "train", "cat", "000.jpg"), Path.Combine(photos, "val", "cat", "000.jpg"));
+        var both = CliProcess.Run("run", config, "--out", Path.Combine(_dir, "b"));
+        Assert.Equal(2, both.Code);
+        Assert.Equal(
+            $"error: validation.split: {photos} has val/, which is the validation set; remove validation.split (it carves one from train/ when there is no val/)",
+            both.Err.TrimEnd('\n').Split('\n')[^1]);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "a")) || Directory.Exists(Path.Combine(_dir, "b")));
+    }
 }
