@@ -11,6 +11,14 @@ namespace Transfer.Data;
 /// <param name="ClassCount">How many classes the labels range over.</param>
 public sealed record LabeledTensors(torch.Tensor Images, torch.Tensor Labels, int ClassCount) : IDisposable
 {
+    /// <summary>
+    /// Training images made batch by batch on background threads (an image folder with random transforms);
+    /// null for data held in <see cref="Images"/>. When set, <see cref="Labels"/> holds every label but
+    /// <see cref="Images"/> only the first samples (evaluation-transformed) for shape checks, and the training
+    /// loop takes its batches from here.
+    /// </summary>
+    internal Images.ImageBatchSource? Streamed { get; init; }
+
     /// <summary>The number of examples.</summary>
     public long Count => Labels.shape[0];
 

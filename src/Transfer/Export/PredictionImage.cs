@@ -1,13 +1,13 @@
-using SkiaSharp;
 using Transfer.Data;
 using Transfer.Data.Images;
 
 namespace Transfer.Export;
 
 /// <summary>
-/// One image file as the uint8 <c>[C, H, W]</c> pixels a classifier takes: PGM/PPM decoded directly, PNG and
-/// JPEG through SkiaSharp; colour becomes grey (ITU-R 601 luma, as Pillow's <c>convert("L")</c>) for a
-/// one-channel model, grey is repeated for a three-channel one. Images are never resized: a size the model
+/// One image file as the uint8 <c>[C, H, W]</c> pixels a classifier takes, decoded by the data loader's
+/// <see cref="ImageDecoder"/> (PNG, JPEG, BMP, GIF, WebP, PGM/PPM; EXIF orientation applied); colour becomes
+/// grey (ITU-R 601 luma rounded to 8 bits, as Pillow's <c>convert("L")</c>) for a one-channel model, grey is
+/// repeated for a three-channel one. Images are never resized: a size the model
 /// does not take is refused.
 /// </summary>
 internal static class PredictionImage
@@ -19,8 +19,7 @@ internal static class PredictionImage
             throw new DataFormatException(path, "does not exist");
         }
 
-        string extension = Path.GetExtension(path).ToLowerInvariant();
-        (byte[] rgb, int height, int width, int sourceChannels) = extension is ".pgm" or ".ppm" ? Netpbm(path) : Decoded(path);
+        (byte[] rgb, int height, int width, int sourceChannels) = Decoded(path);
         byte[] pixels = new byte[checked(channels * height * width)];
         int plane = height * width;
         for (int i = 0; i < plane; i++)
@@ -42,36 +41,13 @@ internal static class PredictionImage
 
     private static byte Luma(byte r, byte g, byte b) => (byte)(((r * 299) + (g * 587) + (b * 114)) / 1000);
 
-    private static (byte[] Pixels, int Height, int Width, int Channels) Netpbm(string path)
-    {
-        NetpbmImage image = NetpbmImage.Read(path);
-        byte[] scaled = image.Pixels.Take(image.Width * image.Height * image.Channels)
-            .Select(p => (byte)Math.Min(255, (p * 255 + (image.MaxValue / 2)) / image.MaxValue)).ToArray();
-        return (scaled, image.Height, image.Width, image.Channels);
-    }
-
+    /// <summary>The file through the data loader's decoder (EXIF orientation applied), samples rescaled to 0..255.</summary>
     private static (byte[] Pixels, int Height, int Width, int Channels) Decoded(string path)
     {
-        using SKBitmap? decoded = SKBitmap.Decode(path);
-        if (decoded is null)
-        {
-            throw new DataFormatException(path, "is not a PNG, JPEG, PGM or PPM image");
-        }
-
-        using SKBitmap rgba = decoded.Copy(SKColorType.Rgba8888);
-        ReadOnlySpan<byte> bytes = rgba.GetPixelSpan();
-        int count = rgba.Width * rgba.Height;
-        byte[] rgb = new byte[count * 3];
-        for (int i = 0; i < count; i++)
-        {
-            int row = i / rgba.Width;
-            int column = i % rgba.Width;
-            int at = (row * rgba.RowBytes) + (column * 4);
-            rgb[3 * i] = bytes[at];
-            rgb[(3 * i) + 1] = bytes[at + 1];
-            rgb[(3 * i) + 2] = bytes[at + 2];
-        }
-
-        return (rgb, rgba.Height, rgba.Width, 3);
+        RawImage image = ImageDecoder.Decode(path);
+        byte[] samples = image.MaxValue == 255
+            ? image.Pixels
+            : [.. image.Pixels.Select(p => (byte)Math.Min(255, ((p * 255) + (image.MaxValue / 2)) / image.MaxValue))];
+        return (samples, image.Height, image.Width, image.Channels);
     }
 }

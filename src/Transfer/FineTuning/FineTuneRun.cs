@@ -6,7 +6,6 @@ using Transfer.Data;
 using Transfer.Export;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
-using Transfer.Data.Images;
 using Transfer.Formats;
 using Transfer.Freezing;
 using Transfer.IO;
@@ -39,8 +38,9 @@ public static class FineTuneRun
         nn.Module<Tensor, Tensor>? model = problems.Any(p => p.Key == "finetune.device") ? null : CreateModel(config, problems);
         using (model)
         {
+            RunImageFolder? images = model is null ? null : RunImageFolder.Check(config.Data, model, config.FineTune.Threads, problems);
             RunValidator.ThrowIfAny(problems);
-            using RunData data = RunData.Load(config.Data, config.Seed, options.Logger);
+            using RunData data = images?.Load(config.Seed, options.Logger) ?? RunData.Load(config.Data, config.Seed, options.Logger);
             BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation, config.FineTune.Loss);
             return Run(config, ReadRules(config), model!, data, options, dataFromConfig: true);
         }
@@ -112,6 +112,7 @@ public static class FineTuneRun
         RunFacts facts = new(DeviceChoice.Name(DeviceChoice.Resolve(config.FineTune.Device)), config.FineTune.Threads, data.Sets)
         {
             FineTune = config.FineTune,
+            ImageFolder = data.ImageFolder,
         };
         TransferPlan plan;
         using (Checkpoint source = CheckpointReader.Open(config.Source.Path, config.Source.Key == "auto" ? null : config.Source.Key))
@@ -121,6 +122,10 @@ public static class FineTuneRun
             facts = facts with { Files = new JsonObject { ["inputs"] = RunFiles.Inputs(config, dataFromConfig) } };
             Directory.CreateDirectory(options.OutDir);
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, "config.yaml"), ResolvedConfig.Yaml(config));
+            if (data.Classes is { } classes)
+            {
+                AtomicFile.WriteAllText(Path.Combine(options.OutDir, "classes.json"), ClassesJson(classes));
+            }
             FreezeReport freezing = config.FineTune.Freeze.Count > 0
                 ? Freezer.Apply(model, new FreezeSpec(config.FineTune.Freeze, config.FineTune.FrozenBn))
                 : FreezeState.Of(model);
@@ -212,6 +217,10 @@ public static class FineTuneRun
 
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), RunReport.Json(plan, freezing, facts));
     }
+
+    /// <summary><c>classes.json</c>: the class names as a JSON array, index = label.</summary>
+    private static string ClassesJson(IReadOnlyList<string> classes) =>
+        new JsonArray([.. classes.Select(c => (JsonNode)c)]).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
 
     private static RuleSet ReadRules(RunConfig config) =>
         config.Rules is null ? RuleSet.Default : RuleSetYaml.FromNode(config.Rules, config.FileName);

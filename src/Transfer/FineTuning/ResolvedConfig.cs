@@ -96,11 +96,6 @@ internal static class ResolvedConfig
             { "kind", Text(c.Data.Kind == DataKind.ImageFolder ? "imagefolder" : "idx") },
             { "path", Text(c.Data.Path ?? "auto") },
         };
-        if (c.Data.Kind == DataKind.Idx)
-        {
-            data.Add("val_split", Number(c.Data.ValSplit));
-        }
-
         if (c.Data.TrainLimit is { } train)
         {
             data.Add("train_limit", Number(train));
@@ -111,7 +106,13 @@ internal static class ResolvedConfig
             data.Add("val_limit", Number(val));
         }
 
+        if (c.Data.Kind == DataKind.ImageFolder)
+        {
+            ResolvedImageFolder.Add(data, c.Data);
+        }
+
         root.Add("data", data);
+        root.Add("validation", new YamlMappingNode { { "split", Number(c.Data.ValSplit) } });
         root.Add("finetune", FineTune(c.FineTune));
         if (c.Export is { } export)
         {

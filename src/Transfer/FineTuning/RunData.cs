@@ -3,8 +3,6 @@ using Microsoft.Extensions.Logging;
 using Transfer.Data;
 using Transfer.Data.Idx;
 using Transfer.FineTuning.Config;
-using Transfer.Data.Images;
-using Transfer.Rules.Errors;
 using Transfer.Training;
 using static TorchSharp.torch;
 
@@ -17,6 +15,12 @@ namespace Transfer.FineTuning;
 /// </summary>
 internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, LabeledTensors? Test, DataSets Sets) : IDisposable
 {
+    /// <summary>The class names in label order (an image folder's sorted class folders), or null when the data does not name them.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    /// <summary>The image folder's <c>report.json</c> record (<see cref="RunImageFolder"/>), or null for other data.</summary>
+    public System.Text.Json.Nodes.JsonObject? ImageFolder { get; init; }
+
     public void Dispose()
     {
         Train.Dispose();
@@ -25,21 +29,12 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
     }
 
     /// <summary>
-    /// Loads the config's data. For idx data with <c>val_split</c> &gt; 0, the validation set is that share of the
+    /// Loads the config's idx data (an image folder loads through <see cref="RunImageFolder"/>). For idx data with <c>validation.split</c> &gt; 0, the validation set is that share of the
     /// training set, drawn by a generator seeded from <paramref name="seed"/> (both parts keep file order), and
     /// the idx test set is the test set; otherwise the test set validates and there is no held-out test.
     /// </summary>
     public static RunData Load(DataConfig data, long seed, ILogger log)
     {
-        if (data.Kind == DataKind.ImageFolder)
-        {
-            string path = data.Path ?? throw new RuleConfigException("data.path: an imagefolder needs a folder, not auto");
-            (LabeledTensors train, LabeledTensors val, IReadOnlyList<string> classes) = ImageFolderDataset.Load(path, data.TrainLimit, data.ValLimit);
-            log.LogInformation("Data: image folder {Path} ({Train} train, {Val} val, classes {Classes})", path, train.Count, val.Count, string.Join(", ", classes));
-            return new RunData(train, val, null, new DataSets(
-                Invariant($"{path}/train ({train.Count} examples)"), Invariant($"{path}/val ({val.Count} examples)"), null));
-        }
-
         using FashionMnistData idx = FashionMnist.Locate(data.Path);
         log.LogInformation("Data: {Description}", idx.Description);
         if (data.ValSplit <= 0)
@@ -48,7 +43,7 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
             LabeledTensors validation = Take(idx.Test, null, data.ValLimit);
             return new RunData(train, validation, null, new DataSets(
                 Invariant($"idx training set ({train.Count} examples)"),
-                Invariant($"idx test set ({validation.Count} examples; val_split 0, so there is no held-out test result)"),
+                Invariant($"idx test set ({validation.Count} examples; validation.split 0, so there is no held-out test result)"),
                 null));
         }
 
@@ -62,11 +57,11 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
         LabeledTensors validationPart = Take(idx.Train, validationRows, data.ValLimit);
         LabeledTensors test = Take(idx.Test, null, null);
         log.LogInformation(
-            "Validation: {Count} of {Total} training examples held out (val_split {Split}, seed {Seed}); test set: {Test} examples, evaluated once at the end",
+            "Validation: {Count} of {Total} training examples held out (validation.split {Split}, seed {Seed}); test set: {Test} examples, evaluated once at the end",
             validationPart.Count, total, data.ValSplit, seed, test.Count);
         return new RunData(trainPart, validationPart, test, new DataSets(
             Invariant($"idx training set minus the validation split ({trainPart.Count} examples)"),
-            Invariant($"val_split {data.ValSplit} of the idx training set, drawn with seed {seed} ({validationPart.Count} examples)"),
+            Invariant($"validation.split {data.ValSplit} of the idx training set, drawn with seed {seed} ({validationPart.Count} examples)"),
             Invariant($"idx test set ({test.Count} examples)")));
     }
 

@@ -15,6 +15,9 @@ internal sealed record RunFacts(string Device, int Threads, DataSets Sets, RunOu
     /// <summary>The <c>files</c> section (<see cref="Versioning.RunFiles"/>): inputs and outputs with their SHA-256; null to leave it out.</summary>
     public System.Text.Json.Nodes.JsonObject? Files { get; init; }
 
+    /// <summary>The image folder's record under <c>data.imagefolder</c> (<see cref="RunImageFolder"/>); null for other data.</summary>
+    public System.Text.Json.Nodes.JsonObject? ImageFolder { get; init; }
+
     /// <summary>The <c>export</c> section (<see cref="RunExport"/>): the exported model, its verification; null without one.</summary>
     public System.Text.Json.Nodes.JsonObject? Export { get; init; }
 

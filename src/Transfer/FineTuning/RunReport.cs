@@ -36,6 +36,11 @@ internal static class RunReport
         }
 
         root["data"] = new JsonObject { ["train"] = facts.Sets.Train, ["validation"] = facts.Sets.Validation, ["test"] = facts.Sets.Test };
+        if (facts.ImageFolder is { } images)
+        {
+            root["data"]!["imagefolder"] = images.DeepClone();
+        }
+
         if (facts.Outcome is { } o)
         {
             root["results"] = Results(o);

@@ -124,10 +124,9 @@ internal static class RunValidator
             {
                 yield return new RunProblem("data.path", $"{data.Path} does not exist");
             }
-            else if (new[] { "train", "val" }.Where(s => !Directory.Exists(Path.Combine(data.Path, s))).ToList() is { Count: > 0 } missing)
+            else if (!Directory.Exists(Path.Combine(data.Path, "train")))
             {
-                yield return new RunProblem(
-                    "data.path", $"{data.Path} has no {string.Join(" and no ", missing.Select(m => m + "/"))} (an image folder needs train/<class>/ and val/<class>/)");
+                yield return new RunProblem("data.path", $"{data.Path} has no train/ (an image folder needs train/<class>/, and optionally val/<class>/)");
             }
 
             yield break;

@@ -24,6 +24,7 @@ internal static class EpochRunner
     {
         int batches = Batches(data.Count, batchSize);
         using Generator generator = new(ShuffleSeed(seed, epoch));
+        data = data.Streamed is { } images ? data with { Streamed = images with { Epoch = epoch } } : data; // the epoch keys streamed images' random transforms
         return TrainingLoop.TrainEpochFrom(
             model, optimizer, data, batchSize, generator,
             onBatch is null ? null : (done, _, lossSum) => onBatch(new BatchDone(Batches(done, batchSize), batches, done, lossSum() / done)),

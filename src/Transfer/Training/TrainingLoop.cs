@@ -82,6 +82,7 @@ public static class TrainingLoop
         Device device = DeviceOf(model);
         long total = data.Count;
         using Tensor order = shuffle is null ? arange(total, dtype: int64) : randperm(total, generator: shuffle);
+        using Data.Images.ImageBatchStream? stream = data.Streamed?.Open(order, start.Examples, batchSize); // decoded images, if streamed
         // Running sums stay on the device: no host sync per batch beyond what the optimizer needs.
         using Tensor lossSum = full(1, start.LossSum, float64, device);
         using Tensor correct = full(1, start.Correct, int64, device);
@@ -100,7 +101,7 @@ public static class TrainingLoop
             using DisposeScope scope = NewDisposeScope();
             long size = Math.Min(batchSize, total - done);
             Tensor index = order.narrow(0, done, size);
-            Tensor images = data.Images.index_select(0, index).to(device);
+            Tensor images = (stream?.Next() ?? data.Images.index_select(0, index)).to(device);
             Tensor labels = data.Labels.index_select(0, index).to(device);
 
             if (groupStart)

@@ -17,7 +17,7 @@ internal static class RunFiles
 {
     /// <summary>The outputs a finished run may write, in the order they are listed (those that exist).</summary>
     public static IReadOnlyList<string> OutputNames { get; } =
-        ["config.yaml", "transferred.safetensors", "best.safetensors", "final.safetensors", "metrics.csv", "curves.png", "report.md"];
+        ["config.yaml", "classes.json", "transferred.safetensors", "best.safetensors", "final.safetensors", "metrics.csv", "curves.png", "report.md"];
 
     /// <summary>
     /// <c>{"source", "config", "data"}</c>: the checkpoint, the config file (null when the config was not read

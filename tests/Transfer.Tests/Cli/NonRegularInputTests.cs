@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Transfer.Data;
 using Transfer.Data.Idx;
-using Transfer.FineTuning.Config;
 using Transfer.Data.Images;
+using Transfer.FineTuning.Config;
 using Transfer.Formats;
 using Transfer.Rules.Errors;
 using Transfer.Tests.Formats;

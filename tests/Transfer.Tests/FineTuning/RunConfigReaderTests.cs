@@ -68,7 +68,7 @@ public sealed class RunConfigReaderTests
     public void Unknown_top_level_key_is_reported_against_the_config()
     {
         Assert.Equal(
-            "run.yaml:1:1: unknown key 'sed' in the config; did you mean 'seed'? (valid keys: seed, source, target, rules, data, finetune, export)",
+            "run.yaml:1:1: unknown key 'sed' in the config; did you mean 'seed'? (valid keys: seed, source, target, rules, data, validation, finetune, export)",
             Error(Valid.Replace("seed: 7", "sed: 7")));
     }
 
@@ -169,7 +169,7 @@ public sealed class RunConfigReaderTests
     {
         RunConfig c = Parse("source: { path: a.pt }\ntarget: { model: MLP }\ndata: { kind: imagefolder, path: imgs }\n");
         Assert.Equal(new FineTuneConfig().Epochs, c.FineTune.Epochs);
-        Assert.Equal(new DataConfig(DataKind.ImageFolder, "/base/imgs", null, null), c.Data);
+        Assert.Equal(new DataConfig(DataKind.ImageFolder, "/base/imgs", null, null) { ValSplit = 0.1 }, c.Data);
         Assert.Null(c.Rules);
     }
 

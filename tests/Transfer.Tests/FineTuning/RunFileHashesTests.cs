@@ -26,7 +26,7 @@ public sealed class RunFileHashesTests : IDisposable
         List<(string, string, long)> outputs = files.GetProperty("outputs").EnumerateArray()
             .Select(o => (o.GetProperty("path").GetString()!, o.GetProperty("sha256").GetString()!, o.GetProperty("size").GetInt64()))
             .ToList();
-        string[] names = ["config.yaml", "transferred.safetensors", "best.safetensors", "final.safetensors", "metrics.csv", "curves.png", "report.md"];
+        string[] names = ["config.yaml", "classes.json", "transferred.safetensors", "best.safetensors", "final.safetensors", "metrics.csv", "curves.png", "report.md"];
         Assert.Equal(names.Select(n => (n, Sha(Path.Combine(_out, n)), new FileInfo(Path.Combine(_out, n)).Length)).ToList(), outputs);
 
         JsonElement inputs = files.GetProperty("inputs");

@@ -23,22 +23,38 @@ public sealed class ValidationSplitTests : IDisposable
         data: {{data}}
         """;
 
+    private static string Yaml(string data, string validation) => Yaml(data) + $"\nvalidation: {validation}\n";
+
     [Fact]
-    public void Idx_data_holds_out_a_tenth_by_default_and_an_image_folder_none()
+    public void Validation_split_holds_out_a_tenth_by_default_for_idx_data_and_image_folders_alike()
     {
         Assert.Equal(0.1, RunConfigReader.Parse(Yaml("{ kind: idx }"), "run.yaml", "/base").Data.ValSplit);
-        Assert.Equal(0.25, RunConfigReader.Parse(Yaml("{ kind: idx, val_split: 0.25 }"), "run.yaml", "/base").Data.ValSplit);
-        Assert.Equal(0, RunConfigReader.Parse(Yaml("{ kind: imagefolder, path: d }"), "run.yaml", "/base").Data.ValSplit);
+        Assert.Equal(0.25, RunConfigReader.Parse(Yaml("{ kind: idx }", "{ split: 0.25 }"), "run.yaml", "/base").Data.ValSplit);
+        DataConfig folder = RunConfigReader.Parse(Yaml("{ kind: imagefolder, path: d }"), "run.yaml", "/base").Data;
+        Assert.Equal((0.1, false), (folder.ValSplit, folder.ValSplitGiven));
+        DataConfig given = RunConfigReader.Parse(Yaml("{ kind: imagefolder, path: d }", "{ split: 0.2 }"), "run.yaml", "/base").Data;
+        Assert.Equal((0.2, true), (given.ValSplit, given.ValSplitGiven));
     }
 
     [Theory]
-    [InlineData("{ kind: idx, val_split: 1 }", "run.yaml:3:31: 'data.val_split' must be a fraction below 1, got '1'")]
-    [InlineData("{ kind: idx, val_split: -0.1 }", "run.yaml:3:31: 'data.val_split' must be a number >= 0, got '-0.1'")]
-    [InlineData("{ kind: imagefolder, path: d, val_split: 0.1 }", "run.yaml:3:48: 'data.val_split' applies to idx data only; an imagefolder validates on its val/ folder")]
-    public void A_bad_val_split_is_one_positioned_line(string data, string message)
+    [InlineData("{ split: 1 }", "run.yaml:4:22: 'validation.split' must be a fraction below 1, got '1'")]
+    [InlineData("{ split: -0.1 }", "run.yaml:4:22: 'validation.split' must be a number >= 0, got '-0.1'")]
+    [InlineData("{ spilt: 0.1 }", "run.yaml:4:15: unknown key 'spilt' in 'validation'; did you mean 'split'? (valid keys: split)")]
+    public void A_bad_validation_split_is_one_positioned_line(string validation, string message)
+    {
+        RuleConfigException e = Assert.Throws<RuleConfigException>(() => RunConfigReader.Parse(Yaml("{ kind: idx }", validation), "run.yaml", "/base"));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("{ kind: idx, val_split: 0.1 }")]
+    [InlineData("{ kind: imagefolder, path: d, val_split: 0.1 }")]
+    public void The_old_data_val_split_key_points_to_validation_split(string data)
     {
         RuleConfigException e = Assert.Throws<RuleConfigException>(() => RunConfigReader.Parse(Yaml(data), "run.yaml", "/base"));
-        Assert.Equal(message, e.Message);
+        Assert.Equal(
+            $"run.yaml:3:{data.IndexOf("val_split", StringComparison.Ordinal) + 7}: 'data.val_split' is now 'validation.split' (a top-level section: validation: {{ split: 0.1 }})",
+            e.Message);
     }
 
     [Fact]
@@ -52,7 +68,7 @@ public sealed class ValidationSplitTests : IDisposable
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "report.json")));
         JsonElement data = report.RootElement.GetProperty("data");
         Assert.Equal("idx training set minus the validation split (400 examples)", data.GetProperty("train").GetString());
-        Assert.Equal("val_split 0.1 of the idx training set, drawn with seed 0 (200 examples)", data.GetProperty("validation").GetString());
+        Assert.Equal("validation.split 0.1 of the idx training set, drawn with seed 0 (200 examples)", data.GetProperty("validation").GetString());
         Assert.Equal("idx test set (500 examples)", data.GetProperty("test").GetString());
 
         JsonElement results = report.RootElement.GetProperty("results");

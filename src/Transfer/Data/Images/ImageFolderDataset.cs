@@ -1,125 +1,129 @@
+using System.Globalization;
 using TorchSharp;
-using Transfer.Data;
+using Transfer.Data.Transforms;
 
 namespace Transfer.Data.Images;
 
 /// <summary>
-/// Reads an image-folder data set: <c>DIR/train/&lt;class&gt;/*.pgm|*.ppm</c> and the same classes under
-/// <c>DIR/val/</c>. Classes are the train sub-folders in ordinal order (their index is the label); files
-/// are read in ordinal order, so the tensors are the same on every machine. All images must share one
-/// size and channel count.
+/// An image-folder data set: <c>DIR/train/&lt;class&gt;/*</c> and optionally <c>DIR/val/&lt;class&gt;/*</c> of
+/// PNG, JPEG, BMP, GIF, WebP or binary PGM/PPM files. Classes are the train sub-folders in ordinal order
+/// (their index is the label); files are read in ordinal order, so the tensors are the same on every machine.
 /// </summary>
 public static class ImageFolderDataset
 {
-    private static readonly string[] Extensions = [".pgm", ".ppm"];
-
-    /// <summary>Loads both splits.</summary>
+    /// <summary>
+    /// Loads both splits as decoded (no transforms): <c>val/</c> must exist, every image must decode, and all
+    /// must share one size; channels are the first image's (grayscale files repeat into RGB, RGB files become
+    /// BT.601 luma when the first is gray).
+    /// </summary>
     /// <param name="folder">The data set's root folder.</param>
     /// <param name="trainLimit">Read at most this many training images (first files of the ordered list).</param>
     /// <param name="valLimit">Read at most this many validation images.</param>
     public static (LabeledTensors Train, LabeledTensors Validation, IReadOnlyList<string> Classes) Load(
         string folder, int? trainLimit = null, int? valLimit = null)
     {
-        string trainDir = Path.Combine(folder, "train");
-        string valDir = Path.Combine(folder, "val");
-        foreach (string dir in new[] { trainDir, valDir })
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(Path.Combine(folder, "val")))
         {
-            if (!Directory.Exists(dir))
-            {
-                throw new DataFormatException(dir, "missing: an image folder needs train/<class>/ and val/<class>/ sub-folders");
-            }
+            throw new DataFormatException(Path.Combine(folder, "val"), "missing: an image folder needs train/<class>/ and val/<class>/ sub-folders");
         }
 
-        List<string> classes = Directory.GetDirectories(trainDir).Select(d => Path.GetFileName(d)!)
-            .Order(StringComparer.Ordinal).ToList();
-        if (classes.Count == 0)
+        ImageFolderScan scan = ImageFolderScan.Run(folder, Environment.ProcessorCount);
+        if (scan.Bad.Count > 0)
         {
-            throw new DataFormatException(trainDir, "has no class sub-folders");
+            throw new DataFormatException(scan.Bad[0].Path, scan.Bad[0].Reason);
         }
 
-        LabeledTensors train = Read(trainDir, classes, trainLimit);
+        List<ImageEntry> train = [.. scan.Train.Take(trainLimit ?? int.MaxValue)];
+        List<ImageEntry> val = [.. scan.Val!.Take(valLimit ?? int.MaxValue)];
+        TransformPipeline pipeline = new(ImageTransforms.None, train[0].Channels);
+        if (SizeProblem([.. train, .. val], pipeline) is { } problem)
+        {
+            throw problem;
+        }
+
+        if (val.Count == 0)
+        {
+            throw new DataFormatException(Path.Combine(folder, "val"), $"has no images ({string.Join(", ", ImageDecoder.Extensions)})");
+        }
+
+        LabeledTensors trainSet = Materialize(train, pipeline, scan.Classes.Count, Environment.ProcessorCount);
         try
         {
-            foreach (string extra in Directory.GetDirectories(valDir).Select(d => Path.GetFileName(d)!))
-            {
-                if (!classes.Contains(extra))
-                {
-                    throw new DataFormatException(Path.Combine(valDir, extra), "is a class that train/ does not have");
-                }
-            }
-
-            LabeledTensors val = Read(valDir, classes, valLimit);
-            if (val.Images.shape.Skip(1).SequenceEqual(train.Images.shape.Skip(1)) is false)
-            {
-                val.Dispose();
-                throw new DataFormatException(valDir, "images differ in size or channels from train/");
-            }
-
-            return (train, val, classes);
+            return (trainSet, Materialize(val, pipeline, scan.Classes.Count, Environment.ProcessorCount), scan.Classes);
         }
         catch
         {
-            train.Dispose();
+            trainSet.Dispose();
             throw;
         }
     }
 
-    private static LabeledTensors Read(string split, IReadOnlyList<string> classes, int? limit)
+    /// <summary>
+    /// Without a crop every image must leave the pipeline at one size (a batch is one tensor): the first that
+    /// does not, named with both sizes, or null.
+    /// </summary>
+    internal static DataFormatException? SizeProblem(IReadOnlyList<ImageEntry> images, TransformPipeline pipeline)
     {
-        List<(string File, int Label)> files = [];
-        for (int label = 0; label < classes.Count; label++)
+        if (images.Count == 0 || pipeline.Transforms.CropSize is not null)
         {
-            string dir = Path.Combine(split, classes[label]);
-            if (!Directory.Exists(dir))
-            {
-                continue;
-            }
-
-            files.AddRange(Directory.GetFiles(dir)
-                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                .Order(StringComparer.Ordinal)
-                .Select(f => (f, label)));
+            return null;
         }
 
-        files = files.Take(limit ?? int.MaxValue).ToList();
-        if (files.Count == 0)
+        ImageEntry first = images[0];
+        (int h0, int w0) = pipeline.OutputSize(first.Height, first.Width);
+        foreach (ImageEntry image in images)
         {
-            throw new DataFormatException(split, "has no .pgm or .ppm images");
+            (int h, int w) = pipeline.OutputSize(image.Height, image.Width);
+            if (h != h0 || w != w0)
+            {
+                string resized = pipeline.Transforms.Resize is null ? string.Empty : " after resize (add center_crop or random_resized_crop)";
+                return new DataFormatException(
+                    image.Path,
+                    string.Create(CultureInfo.InvariantCulture, $"is {w}x{h}x{pipeline.Channels}{resized}, but {first.Path} is {w0}x{h0}x{pipeline.Channels}"));
+            }
         }
 
-        NetpbmImage first = NetpbmImage.Read(files[0].File);
-        int size = first.Channels * first.Height * first.Width;
-        float[] pixels = new float[(long)files.Count * size];
-        long[] labels = new long[files.Count];
-        for (int i = 0; i < files.Count; i++)
-        {
-            NetpbmImage image = i == 0 ? first : NetpbmImage.Read(files[i].File);
-            if (image.Channels != first.Channels || image.Width != first.Width || image.Height != first.Height)
-            {
-                throw new DataFormatException(
-                    files[i].File,
-                    $"is {image.Width}x{image.Height}x{image.Channels}, but {files[0].File} is {first.Width}x{first.Height}x{first.Channels}");
-            }
+        return null;
+    }
 
-            // Netpbm stores rows of interleaved samples (HWC); tensors want CHW.
-            for (int y = 0; y < image.Height; y++)
+    /// <summary>
+    /// Decodes and evaluation-transforms <paramref name="images"/> on <paramref name="workers"/> threads into one
+    /// <c>[N, C, H, W]</c> tensor (each sample written straight into its slot, so the result never depends on
+    /// thread order) with its labels.
+    /// </summary>
+    internal static unsafe LabeledTensors Materialize(IReadOnlyList<ImageEntry> images, TransformPipeline pipeline, int classes, int workers)
+    {
+        (int h, int w) = images.Count == 0 ? (1, 1) : pipeline.OutputSize(images[0].Height, images[0].Width);
+        long sample = (long)pipeline.Channels * h * w;
+        torch.Tensor tensor = torch.empty([images.Count, pipeline.Channels, h, w], torch.float32);
+        try
+        {
+            float* data = (float*)Transfer.Formats.TensorBytes.Address(tensor);
+            try
             {
-                for (int x = 0; x < image.Width; x++)
+                Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
                 {
-                    for (int c = 0; c < image.Channels; c++)
+                    float[] values = pipeline.Evaluate(ImageDecoder.Decode(images[i].Path));
+                    if (values.Length != sample)
                     {
-                        byte sample = image.Pixels[(((y * image.Width) + x) * image.Channels) + c];
-                        pixels[((long)i * size) + (((c * image.Height) + y) * image.Width) + x] = (float)sample / image.MaxValue;
+                        throw new DataFormatException(images[i].Path, "changed size since the run checked the folder");
                     }
-                }
+
+                    values.AsSpan().CopyTo(new Span<float>(data + (i * sample), values.Length));
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions[0] is DataFormatException bad)
+            {
+                throw new DataFormatException(bad.File, bad.Problem, bad);
             }
 
-            labels[i] = files[i].Label;
+            return new LabeledTensors(tensor, torch.tensor(images.Select(i => (long)i.Label).ToArray()), classes);
         }
-
-        return new LabeledTensors(
-            torch.tensor(pixels, new long[] { files.Count, first.Channels, first.Height, first.Width }),
-            torch.tensor(labels),
-            classes.Count);
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
     }
 }

@@ -56,7 +56,7 @@ public enum DataKind
     /// <summary>MNIST-style IDX files (Fashion-MNIST, MNIST), gzipped or not.</summary>
     Idx,
 
-    /// <summary>One folder per class of binary PGM/PPM images, under <c>train/</c> and <c>val/</c>.</summary>
+    /// <summary>One folder per class of PNG, JPEG, BMP, GIF, WebP or PGM/PPM images, under <c>train/</c> and optionally <c>val/</c>.</summary>
     ImageFolder,
 }
 
@@ -68,9 +68,24 @@ public enum DataKind
 public sealed record DataConfig(DataKind Kind, string? Path, int? TrainLimit, int? ValLimit)
 {
     /// <summary>
-    /// For <c>idx</c> data: the fraction of the training set (0 &lt;= x &lt; 1, drawn with the run's seed) held out
-    /// as the validation set that picks <c>best</c>; the test set is then evaluated once, at the end. 0 selects on
-    /// the test set itself (no held-out test result). YAML's default is 0.1.
+    /// <c>validation.split</c>: the fraction of the training set (0 &lt;= x &lt; 1, drawn with the run's seed) held
+    /// out as the validation set that picks <c>best</c>. For idx data the test set is then evaluated once, at the
+    /// end, and 0 selects on the test set itself (no held-out test result); for an image folder it applies when
+    /// there is no <c>val/</c>. YAML's default is 0.1.
     /// </summary>
     public double ValSplit { get; init; }
+
+    // Image-folder options (data.transforms, data.on_bad_image, data.workers; whether validation.split was written).
+
+    /// <summary>The <c>data.transforms:</c> of an image folder.</summary>
+    internal Transfer.Data.Transforms.ImageTransforms Transforms { get; init; } = Transfer.Data.Transforms.ImageTransforms.None;
+
+    /// <summary><c>data.on_bad_image</c>.</summary>
+    internal Transfer.Data.Images.BadImagePolicy OnBadImage { get; init; }
+
+    /// <summary><c>data.workers</c>: image decoding threads, null for one per core left after training's threads.</summary>
+    internal int? Workers { get; init; }
+
+    /// <summary>Whether the config wrote <c>validation.split</c> (an image folder with <c>val/</c> refuses one).</summary>
+    internal bool ValSplitGiven { get; init; }
 }

@@ -14,12 +14,12 @@ namespace Transfer.FineTuning.Config;
 /// </summary>
 public static class RunConfigReader
 {
-    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune", "export"];
-    /// <summary>The share of an idx training set held out for validation when the config does not say.</summary>
+    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "validation", "finetune", "export"];
+    /// <summary>The share of the training set held out for validation when <c>validation.split</c> is not given.</summary>
     private const double DefaultValSplit = 0.1;
 
     private static readonly string[] SourceKeys = ["path", "key"];
-    private static readonly string[] DataKeys = ["kind", "path", "train_limit", "val_limit", "val_split"];
+    private static readonly string[] DataKeys = ["kind", "path", "train_limit", "val_limit", "transforms", "on_bad_image", "workers"];
 
     private static readonly string[] FineTuneKeys =
     [
@@ -162,7 +162,7 @@ public static class RunConfigReader
             Source = ReadSource(root.RequiredSection("source", SourceKeys), folder),
             Target = ReadTarget(document, root.RequiredSection("target", null)),
             Rules = rules,
-            Data = ReadData(root.RequiredSection("data", DataKeys), folder),
+            Data = ReadData(document, root, folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
             Export = root.Get("export") is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ReadExport(root.Section("export", ExportKeys)),
         };
@@ -230,16 +230,16 @@ public static class RunConfigReader
         return new TargetConfig(model, options);
     }
 
-    private static DataConfig ReadData(ConfigSection s, string folder)
+    private static DataConfig ReadData(YamlSource document, ConfigSection root, string folder)
     {
+        ImageFolderConfigReader.RefuseOldSplitKey(document, root.Get("data"));
+        ConfigSection s = root.RequiredSection("data", DataKeys);
         DataKind kind = s.Choice("kind", DataKind.Idx, DataKinds);
         string path = s.String("path", "auto")!;
-        double split = s.Double("val_split", kind == DataKind.Idx ? DefaultValSplit : 0);
-        if (s.Get("val_split") is { } given && (split >= 1 || kind != DataKind.Idx))
+        double? split = ImageFolderConfigReader.Split(root.Section("validation", ImageFolderConfigReader.ValidationKeys));
+        if (kind == DataKind.Idx && (s.Get("transforms") ?? s.Get("on_bad_image") ?? s.Get("workers")) is { } imageOnly)
         {
-            throw s.Fail(given, kind == DataKind.Idx
-                ? $"'{s.Sub("val_split")}' must be a fraction below 1, got '{split.ToString(System.Globalization.CultureInfo.InvariantCulture)}'"
-                : $"'{s.Sub("val_split")}' applies to idx data only; an imagefolder validates on its val/ folder");
+            throw s.Fail(imageOnly, $"'{s.Path}.transforms', '{s.Path}.on_bad_image' and '{s.Path}.workers' apply to imagefolder data only");
         }
 
         return new DataConfig(
@@ -248,7 +248,11 @@ public static class RunConfigReader
             s.Get("train_limit") is null ? null : s.Int("train_limit", 0, 1),
             s.Get("val_limit") is null ? null : s.Int("val_limit", 0, 1))
         {
-            ValSplit = split,
+            ValSplit = split ?? DefaultValSplit,
+            ValSplitGiven = split is not null,
+            Transforms = ImageFolderConfigReader.Transforms(document, s),
+            OnBadImage = ImageFolderConfigReader.OnBadImage(s),
+            Workers = ImageFolderConfigReader.Workers(s),
         };
     }
 
