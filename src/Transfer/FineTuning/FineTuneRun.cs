@@ -55,7 +55,7 @@ public static class FineTuneRun
         nn.Module created;
         try
         {
-            created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
+            created = config.Target.Create();
         }
         catch (ModelConfigException e)
         {

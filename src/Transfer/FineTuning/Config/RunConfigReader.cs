@@ -138,7 +138,7 @@ public static class RunConfigReader
             BaseFolder = folder,
             Seed = root.Long("seed", 0),
             Source = ReadSource(root.RequiredSection("source", SourceKeys), folder),
-            Target = ReadTarget(document, root.RequiredSection("target", null)),
+            Target = ReadTarget(document, root.RequiredSection("target", null), folder),
             Rules = rules,
             Data = ReadData(root.RequiredSection("data", DataKeys), folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
@@ -193,8 +193,13 @@ public static class RunConfigReader
     private static SourceConfig ReadSource(ConfigSection s, string folder) =>
         new(Path.GetFullPath(s.RequiredString("path"), folder), s.String("key", "auto")!);
 
-    private static TargetConfig ReadTarget(YamlSource document, ConfigSection s)
+    private static TargetConfig ReadTarget(YamlSource document, ConfigSection s, string folder)
     {
+        if (s.Get("model") is YamlMappingNode)
+        {
+            return AssemblyModelConfig.Read(document, s, folder);
+        }
+
         string model = s.RequiredString("model");
         Dictionary<string, string> options = new(StringComparer.Ordinal);
         foreach (string key in s.Keys.Where(k => k != "model"))
