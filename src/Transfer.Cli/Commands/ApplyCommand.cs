@@ -49,7 +49,7 @@ internal static class ApplyCommand
         }
 
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
-        using StateDictSide target = TargetArgument.Open(targetName, targetOptions ?? []);
+        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? []);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));
         ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath);

@@ -54,7 +54,7 @@ internal static class PlanCommand
 
         string? expected = checkPath is null ? null : File.ReadAllText(checkPath);
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
-        using StateDictSide target = TargetArgument.Open(targetName, targetOptions ?? []);
+        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? []);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         if (expected is not null)
         {

@@ -17,7 +17,7 @@ internal static class TransferOptions
         Required = true,
     };
 
-    public static Option<string[]> TargetOptions() => new(TargetArgument.OptionName)
+    public static Option<string[]> TargetOptions() => new(ModelReference.OptionName)
     {
         Description = "A model option as key=value (classes=10, in_chans=1), or a constructor argument of an assembly's module (lists comma-separated); repeatable.",
         AllowMultipleArgumentsPerToken = false,

@@ -76,6 +76,21 @@ public sealed class TargetModelTests
         Assert.Contains(lines, l => l.StartsWith("skipped  fc.5.weight", StringComparison.Ordinal) && l.EndsWith("shape_mismatch  keep  [10, 84] -> [5, 84]", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Evaluate_takes_a_user_module_as_its_model()
+    {
+        string folder = TestFolders.New("target-model");
+        string weights = TenClassSource(folder);
+        string data = Path.Combine(Transfer.Tests.FineTuning.RepoPaths.Root, "examples", "LeNet5to6", "data");
+
+        (int code, string stdout, string stderr) = CliProcess.Run(
+            "evaluate", "--model", Target, "--model-option", "classes=10", "--weights", weights, "--data", data, "--out", folder);
+
+        Assert.Equal((0, string.Empty), (code, stderr));
+        Assert.StartsWith("accuracy ", stdout);
+        Assert.True(File.Exists(Path.Combine(folder, "confusion.png")));
+    }
+
     public static TheoryData<string[], string> Refusals => new()
     {
         { ["--target", "{lenet5}", "--target-option", "classes=5"], "error: --target-option applies to a model, not to the checkpoint {lenet5}.\n" },

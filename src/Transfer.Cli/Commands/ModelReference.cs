@@ -5,16 +5,16 @@ using Transfer.Transfers;
 namespace Transfer.Cli.Commands;
 
 /// <summary>
-/// What <c>--target</c> (with its <c>--target-option key=value</c> pairs) names: a checkpoint file, a module
-/// type in a user assembly (<c>MyModels.dll:MyNamespace.MyNet</c>, options as constructor arguments by name), or
-/// a built-in model (<c>ResNet18</c>, options as the registry's).
+/// A model as the command line names it (<c>--target</c>, <c>--model</c>) with its <c>key=value</c> options: a
+/// module type in a user assembly (<c>MyModels.dll:MyNamespace.MyNet</c>, options as constructor arguments by
+/// name) or a built-in model (<c>ResNet18</c>, options as the registry's); for <c>--target</c>, also a checkpoint file.
 /// </summary>
-internal static class TargetArgument
+internal static class ModelReference
 {
     public const string OptionName = "--target-option";
 
-    /// <summary>Opens the target side of a transfer.</summary>
-    public static StateDictSide Open(string target, IReadOnlyList<string> optionPairs)
+    /// <summary>Opens the target side of a transfer: a checkpoint file, or a model built with <c>--target-option</c>s.</summary>
+    public static StateDictSide OpenTarget(string target, IReadOnlyList<string> optionPairs)
     {
         Dictionary<string, string> options = ModelArguments.Options(optionPairs, OptionName);
         if (File.Exists(target) && !IsAssemblyFile(target))
@@ -26,14 +26,14 @@ internal static class TargetArgument
 
         if (IsAssemblyFile(target) || AssemblyReference(target) is not null || ModelRegistry.Names.Contains(target, StringComparer.OrdinalIgnoreCase))
         {
-            return StateDictSide.OfModel(CreateModel(target, options, OptionName), target);
+            return StateDictSide.OfModel(Create(target, options, OptionName), target);
         }
 
         return StateDictSide.Open(target); // neither a file nor a model: its one-line "no such file" error
     }
 
     /// <summary>A fresh model: <c>file.dll:Namespace.Type</c> with constructor arguments, or a registered name with its options.</summary>
-    public static torch.nn.Module CreateModel(string model, IReadOnlyDictionary<string, string> options, string optionName)
+    public static torch.nn.Module Create(string model, IReadOnlyDictionary<string, string> options, string optionName)
     {
         if (AssemblyReference(model) is (string path, string type))
         {
