@@ -135,7 +135,8 @@ public static class FineTuneRun
         }
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
-        FineTuneResult training = FineTuner.Train(model, data.Train, data.Validation, config.FineTune, config.Seed, options);
+        FineTuneResult training = FineTuner.Train(
+            model, data.Train, data.Validation, config.FineTune, config.Seed, options with { TensorBoard = options.TensorBoard || config.Log.TensorBoard });
         TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options) : null;
         RunOutcome outcome = new(
             config.FineTune.Checkpoint.KeepBest,

@@ -5,6 +5,7 @@ using Transfer.Data;
 using Transfer.FineTuning.Checkpoints;
 using Transfer.FineTuning.Config;
 using Transfer.Freezing;
+using Transfer.Logging;
 using Transfer.Rules.Errors;
 using Transfer.Training;
 using static TorchSharp.torch;
@@ -98,6 +99,9 @@ public static class FineTuner
         }
 
         using OptimizerGroups owned = groups;
+        TensorBoardLog? board = options.TensorBoard
+            ? TensorBoardLog.Open(options.OutDir, progress.History, progress.History.Count == 0 && progress.InEpoch is null, groups.Groups[0].Label)
+            : null;
         FreezeReport? firstFreezing = null;
         string best = Path.Combine(options.OutDir, "best.safetensors");
         bool stop = progress.StoppedEarly;
@@ -118,6 +122,7 @@ public static class FineTuner
 
             groups.ScaleLearningRates(LearningRateSchedule.Factor(config.Scheduler, epoch, config.Epochs));
             double lr = groups.FirstLearningRate;
+            board?.Rates(epoch, groups.Groups.Zip(groups.Optimizer.ParamGroups, (g, p) => (g.Label, p.LearningRate)));
             Stopwatch clock = Stopwatch.StartNew();
             double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
@@ -131,6 +136,7 @@ public static class FineTuner
             {
                 PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
                 string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial });
+                board?.Write(progress.History);
                 int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
                 log.LogInformation(
                     "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
@@ -152,6 +158,7 @@ public static class FineTuner
             if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
             {
                 store.Commit(model, groups.Optimizer, progress);
+                board?.Write(progress.History);
             }
 
             log.LogInformation(

@@ -118,6 +118,8 @@ internal static class ResolvedConfig
             root.Add("export", Export(export));
         }
 
+        root.Add("log", new YamlMappingNode { { "tensorboard", Plain(c.Log.TensorBoard ? "true" : "false") } });
+
         return root;
     }
 

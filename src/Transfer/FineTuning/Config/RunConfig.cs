@@ -38,6 +38,9 @@ public sealed record RunConfig
 
     /// <summary>The ONNX export of the best weights at the end of the run, or null for none.</summary>
     public ExportConfig? Export { get; init; }
+
+    /// <summary>Loggers besides <c>metrics.csv</c> (the <c>log:</c> section).</summary>
+    public LogConfig Log { get; init; } = new();
 }
 
 /// <summary>The <c>source:</c> section: a checkpoint file and the key of its state dict.</summary>

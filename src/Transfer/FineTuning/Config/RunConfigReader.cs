@@ -14,7 +14,8 @@ namespace Transfer.FineTuning.Config;
 /// </summary>
 public static class RunConfigReader
 {
-    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune", "export"];
+    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "finetune", "export", "log"];
+    private static readonly string[] LogKeys = ["tensorboard"];
     /// <summary>The share of an idx training set held out for validation when the config does not say.</summary>
     private const double DefaultValSplit = 0.1;
 
@@ -143,6 +144,7 @@ public static class RunConfigReader
             Data = ReadData(root.RequiredSection("data", DataKeys), folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
             Export = root.Get("export") is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ReadExport(root.Section("export", ExportKeys)),
+            Log = root.Section("log", LogKeys) is { } log ? new LogConfig { TensorBoard = log.Bool("tensorboard", false) } : new LogConfig(),
         };
     }
 
