@@ -56,6 +56,12 @@ public sealed class AssemblyModelRunTests
         Assert.Contains(
             $"target:\n  model:\n    assembly: '{UserModelsAssembly.Path}'\n    type: 'MyNamespace.TinyNet'\n    args:\n      classes: '10'\n      hidden: '16'\n",
             resolved);
+
+        // transfer export takes the model from the run folder's config: the same assembly module, refused here
+        // because its own forward has no ONNX export (it does not implement IOnnxExportable).
+        (int exportCode, _, string exportError) = CliProcess.Run("export", output, "--out", Path.Combine(folder, "tiny.onnx"), "--input-shape", "1,28,28");
+        Assert.Equal(2, exportCode);
+        Assert.StartsWith("error: Cannot export module '(root)' (TinyNet) to ONNX", exportError);
     }
 
     [Fact]
