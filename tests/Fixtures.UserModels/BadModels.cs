@@ -50,3 +50,18 @@ public sealed class TwoWayNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => input;
 }
+
+/// <summary>A module with a parameter of its own (not in a Linear or convolution), which a run cannot draw from its seed.</summary>
+public sealed class GainNet : Module<Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.Parameter gain;
+
+    public GainNet(int classes)
+        : base(nameof(GainNet))
+    {
+        gain = Parameter(ones(classes));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => input.flatten(1)[.., ..(int)gain.shape[0]] * gain;
+}

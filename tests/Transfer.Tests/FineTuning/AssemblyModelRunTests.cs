@@ -80,6 +80,23 @@ public sealed class AssemblyModelRunTests
         Assert.False(Directory.Exists(output));
     }
 
+    [Fact]
+    public void A_user_module_with_parameters_the_seed_cannot_initialise_is_refused_naming_the_module()
+    {
+        string folder = TestFolders.New("assembly-run");
+        (string config, _) = Write(folder, "{ classes: 10 }");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("type: MyNamespace.TinyNet", "type: MyNamespace.GainNet", StringComparison.Ordinal));
+        string output = Path.Combine(folder, "out");
+
+        (int code, string stdout, string stderr) = CliProcess.Run("run", config, "--out", output, "--quiet");
+
+        Assert.Equal((2, string.Empty), (code, stdout));
+        Assert.Equal(
+            "error: target.model: MyNamespace.GainNet: Module '(root)' (GainNet) holds parameters SeededInit cannot initialise; a run initialises its model from 'seed' and can do so for Linear, convolution, norm and embedding layers only\n",
+            stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
     private static float[] Floats(Checkpoint checkpoint, string name)
     {
         using torch.Tensor tensor = checkpoint.Tensors.Single(t => t.Spec.Name == name).Load();
