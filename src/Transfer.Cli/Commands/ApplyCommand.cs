@@ -16,6 +16,7 @@ internal static class ApplyCommand
     {
         Option<string> source = TransferOptions.Source();
         Option<string> target = TransferOptions.Target();
+        Option<string[]> targetOptions = TransferOptions.TargetOptions();
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
         Option<long?> seed = TransferOptions.Seed();
@@ -29,16 +30,17 @@ internal static class ApplyCommand
 
         Command command = new("apply", "Apply a transfer and write the merged weights (nothing is written if the plan fails).")
         {
-            source, target, rules, key, output, seed, allowExpansion, maxShardSize,
+            source, target, targetOptions, rules, key, output, seed, allowExpansion, maxShardSize,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(output)!, Console.Out, parse.GetValue(seed), parse.GetValue(allowExpansion), parse.GetValue(maxShardSize))));
+            parse.GetValue(output)!, Console.Out, parse.GetValue(seed), parse.GetValue(allowExpansion), parse.GetValue(maxShardSize),
+            parse.GetValue(targetOptions) ?? [])));
         return command;
     }
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string outPath, TextWriter stdout,
-        long? seed = null, bool allowExpansion = false, string? maxShardSize = null)
+        long? seed = null, bool allowExpansion = false, string? maxShardSize = null, IReadOnlyList<string>? targetOptions = null)
     {
         CheckpointWriter.FormatOf(outPath);
         long shardLimit = ShardSizeOption.Resolve(maxShardSize, outPath);
@@ -49,7 +51,7 @@ internal static class ApplyCommand
         }
 
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
-        using StateDictSide target = StateDictSide.Open(targetName);
+        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? []);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));
         ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath, shardLimit);

@@ -16,7 +16,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         Argument<string?> onnx = new("model.onnx") { Description = "An ONNX classifier (as transfer export writes).", Arity = ArgumentArity.ZeroOrOne };
-        Option<string?> model = new("--model") { Description = "A built-in model to evaluate with TorchSharp instead: LeNet5, LeNet6, MLP, ResNet18." };
+        Option<string?> model = new("--model") { Description = "A model to evaluate with TorchSharp instead: LeNet5, LeNet6, MLP, ResNet18, or MyModels.dll:MyNamespace.MyNet." };
         Option<string[]> modelOptions = new("--model-option") { Description = "A model option as key=value; repeatable." };
         Option<string?> weights = new("--weights") { Description = "The model's weights (exactly its state dict)." };
         Option<string?> mean = new("--mean") { Description = "Mean subtracted before the TorchSharp model (one value or one per channel)." };
@@ -64,7 +64,7 @@ internal static class EvaluateCommand
         }
         else
         {
-            using TorchSharp.torch.nn.Module created = ModelRegistry.Create(modelName!, ModelArguments.Options(modelOptions));
+            using TorchSharp.torch.nn.Module created = ModelReference.Create(modelName!, ModelArguments.Options(modelOptions), "--model-option");
             if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> classifier)
             {
                 throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor.");

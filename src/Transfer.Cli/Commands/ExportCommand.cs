@@ -23,7 +23,7 @@ internal static class ExportCommand
     {
         Argument<string?> run = new("run") { Description = "A run folder of 'transfer run': its config's model and options, its best.safetensors.", Arity = ArgumentArity.ZeroOrOne };
         Option<string?> config = new("--config") { Description = "The run's config, when the run folder holds no config.yaml." };
-        Option<string?> model = new("--model") { Description = "A built-in model: LeNet5, LeNet6, MLP, ResNet18." };
+        Option<string?> model = new("--model") { Description = "A built-in model (LeNet5, LeNet6, MLP, ResNet18), or a module type in your assembly (MyModels.dll:MyNamespace.MyNet)." };
         Option<string[]> modelOptions = new("--model-option")
         {
             Description = "A model option as key=value (classes=10, in_channels=1, hidden=256,128); repeatable.",
@@ -81,7 +81,7 @@ internal static class ExportCommand
             throw new ModelArguments.Invalid($"--weights {weightsPath} does not exist.");
         }
 
-        using TorchSharp.torch.nn.Module created = ModelRegistry.Create(modelName, modelOptions);
+        using TorchSharp.torch.nn.Module created = ModelReference.Create(modelName, modelOptions, "--model-option");
         if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model)
         {
             throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor, so it cannot be exported.");

@@ -7,7 +7,7 @@ namespace Transfer.Cli.Commands;
 internal static class ModelArguments
 {
     /// <summary><c>key=value</c> pairs as a dictionary; a pair without a key is refused.</summary>
-    public static Dictionary<string, string> Options(IEnumerable<string> pairs)
+    public static Dictionary<string, string> Options(IEnumerable<string> pairs, string option = "--model-option")
     {
         Dictionary<string, string> options = new(StringComparer.Ordinal);
         foreach (string pair in pairs)
@@ -15,7 +15,7 @@ internal static class ModelArguments
             int equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new Invalid($"--model-option must be key=value, not '{pair}'.");
+                throw new Invalid($"{option} must be key=value, not '{pair}'.");
             }
 
             options[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();

@@ -15,6 +15,7 @@ internal static class PlanCommand
     {
         Option<string> source = TransferOptions.Source();
         Option<string> target = TransferOptions.Target();
+        Option<string[]> targetOptions = TransferOptions.TargetOptions();
         Option<string?> rules = TransferOptions.Rules();
         Option<string?> key = TransferOptions.Key();
         Option<long?> seed = TransferOptions.Seed();
@@ -32,16 +33,18 @@ internal static class PlanCommand
 
         Command command = new("plan", "Plan a transfer and print the report (exit 1 when the plan breaks its rules).")
         {
-            source, target, rules, key, format, seed, check, allowExpansion,
+            source, target, targetOptions, rules, key, format, seed, check, allowExpansion,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(
             parse.GetValue(source)!, parse.GetValue(target)!, parse.GetValue(rules), parse.GetValue(key),
-            parse.GetValue(format)!, Console.Out, Console.Error, parse.GetValue(seed), parse.GetValue(check), parse.GetValue(allowExpansion))));
+            parse.GetValue(format)!, Console.Out, Console.Error, parse.GetValue(seed), parse.GetValue(check), parse.GetValue(allowExpansion),
+            parse.GetValue(targetOptions) ?? [])));
         return command;
     }
 
     internal static int Run(string sourcePath, string targetName, string? rulesPath, string? key, string format,
-        TextWriter stdout, TextWriter stderr, long? seed = null, string? checkPath = null, bool allowExpansion = false)
+        TextWriter stdout, TextWriter stderr, long? seed = null, string? checkPath = null, bool allowExpansion = false,
+        IReadOnlyList<string>? targetOptions = null)
     {
         RuleSet rules = RuleFiles.Load(rulesPath);
         if (seed is long overridden)
@@ -51,7 +54,7 @@ internal static class PlanCommand
 
         string? expected = checkPath is null ? null : File.ReadAllText(checkPath);
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
-        using StateDictSide target = StateDictSide.Open(targetName);
+        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? []);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         if (expected is not null)
         {

@@ -35,10 +35,14 @@ internal static class RunCommand
             DefaultValueFactory = _ => "simple",
         };
         logFormat.AcceptOnlyFromAmong("simple", "json");
+        Option<bool> printConfig = new("--print-config")
+        {
+            Description = "Print the fully resolved config (defaults filled in, --set applied) as YAML that 'transfer run' accepts, and exit without running or writing anything.",
+        };
 
         Command command = new("run", "Transfer weights, fine-tune and checkpoint as a YAML config says.")
         {
-            config, outDir, set, resume, force, quiet, logFormat, threads,
+            config, outDir, set, resume, force, quiet, logFormat, threads, printConfig,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -46,6 +50,12 @@ internal static class RunCommand
             int? n = parse.GetValue(threads);
             string[] overrides = [.. sets, .. n is { } t ? [$"finetune.threads={t.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>()];
             string configPath = parse.GetValue(config)!;
+            if (parse.GetValue(printConfig))
+            {
+                Console.Out.Write(PrintConfig(configPath, overrides));
+                return CommandErrors.Ok;
+            }
+
             string output = parse.GetValue(outDir) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
             using RunStopSignals signals = RunStopSignals.Listen();
             try
@@ -69,6 +79,14 @@ internal static class RunCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// <c>--print-config</c>: the config as the run would use it (read and validated as <c>transfer run</c> reads
+    /// it, defaults filled in, <c>--set</c> applied, paths absolute), in the YAML the run writes to its
+    /// <c>config.yaml</c>; nothing is run or written.
+    /// </summary>
+    internal static string PrintConfig(string configPath, IReadOnlyList<string> overrides) =>
+        ResolvedConfig.Yaml(RunConfigReader.Load(configPath, overrides));
 
     /// <summary>The command line that continues this run, each argument quoted for a POSIX shell when needed.</summary>
     internal static string ResumeCommand(string configPath, string output, IReadOnlyList<string> sets, int? threads)

@@ -13,8 +13,14 @@ internal static class TransferOptions
 
     public static Option<string> Target() => new("--target")
     {
-        Description = "The checkpoint whose names and shapes receive the weights, or a built-in model (LeNet5, LeNet6, MLP, ResNet18).",
+        Description = "The checkpoint whose names and shapes receive the weights, a built-in model (LeNet5, LeNet6, MLP, ResNet18), or a module type in your assembly (MyModels.dll:MyNamespace.MyNet).",
         Required = true,
+    };
+
+    public static Option<string[]> TargetOptions() => new(ModelReference.OptionName)
+    {
+        Description = "A model option as key=value (classes=10, in_chans=1), or a constructor argument of an assembly's module (lists comma-separated); repeatable.",
+        AllowMultipleArgumentsPerToken = false,
     };
 
     public static Option<string?> Rules() => new("--rules")

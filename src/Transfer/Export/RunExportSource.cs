@@ -10,8 +10,8 @@ namespace Transfer.Export;
 /// its <c>best.safetensors</c> weights, and its class names when the data names them (an image folder's
 /// class sub-folders, or Fashion-MNIST's ten classes).
 /// </summary>
-/// <param name="Model">The registered model name.</param>
-/// <param name="ModelOptions">The model's options, as the config writes them.</param>
+/// <param name="Model">The registered model name, or <c>MyModels.dll:MyNamespace.MyNet</c> for a module from a user assembly.</param>
+/// <param name="ModelOptions">The model's options (an assembly module's constructor arguments, lists comma-separated), as the config writes them.</param>
 /// <param name="Weights">The run's best weights.</param>
 /// <param name="ClassNames">The class names in label order, or null when unknown.</param>
 public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, string> ModelOptions, string Weights, IReadOnlyList<string>? ClassNames)
@@ -43,7 +43,13 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
         if (File.Exists(config) || configPath is not null)
         {
             RunConfig run = RunConfigReader.Load(config);
-            return new RunExportSource(run.Target.Model, run.Target.Options, weights, Classes(run.Data));
+            return run.Target.Assembly is { } assembly
+                ? new RunExportSource(
+                    $"{assembly.AssemblyPath}:{assembly.TypeName}",
+                    assembly.Arguments.ToDictionary(a => a.Key, a => a.Value.Items is { } items ? string.Join(",", items) : a.Value.Text!, StringComparer.Ordinal),
+                    weights,
+                    Classes(run.Data))
+                : new RunExportSource(run.Target.Model, run.Target.Options, weights, Classes(run.Data));
         }
 
         // Without its config, the run's report still names the target model; its default options must then

@@ -36,6 +36,13 @@ public sealed record FineTuneOptions
 
     /// <summary>Examples per forward pass when evaluating (memory, not results, depends on it).</summary>
     public int EvaluationBatchSize { get; init; } = 1000;
+
+    /// <summary>
+    /// Write TensorBoard event files under <c>tensorboard/</c> in <see cref="OutDir"/> (a run config's
+    /// <c>log.tensorboard</c>): per epoch, loss and accuracy on the training and validation sets and every
+    /// optimizer group's learning rate; one event file per run segment (a start or a resume), no epoch twice.
+    /// </summary>
+    public bool TensorBoard { get; init; }
 }
 
 /// <summary>Where a run is: a batch of an epoch, or (with <see cref="Completed"/>) an epoch's end.</summary>

@@ -55,7 +55,7 @@ public static class FineTuneRun
         nn.Module created;
         try
         {
-            created = ModelRegistry.Create(config.Target.Model, config.Target.Options);
+            created = config.Target.Create();
         }
         catch (ModelConfigException e)
         {
@@ -65,7 +65,17 @@ public static class FineTuneRun
 
         using (Generator init = new(unchecked((ulong)config.Seed)))
         {
-            SeededInit.Apply(created, init);
+            try
+            {
+                SeededInit.Apply(created, init);
+            }
+            catch (ArgumentException e) when (config.Target.Assembly is not null)
+            {
+                // A user's module with parameters of its own: the run cannot draw them from the seed, so it refuses.
+                created.Dispose();
+                problems.Add(new RunProblem("target.model", $"{config.Target.Model}: {e.Message[..e.Message.IndexOf(';', StringComparison.Ordinal)]}; a run initialises its model from 'seed' and can do so for Linear, convolution, norm and embedding layers only"));
+                return null;
+            }
         }
 
         if (created is not nn.Module<Tensor, Tensor> model)
@@ -143,7 +153,8 @@ public static class FineTuneRun
         }
 
         WeightsFile.Write(Path.Combine(options.OutDir, "transferred.safetensors"), model);
-        FineTuneResult training = FineTuner.Train(model, data.Train, data.Validation, config.FineTune, config.Seed, options);
+        FineTuneResult training = FineTuner.Train(
+            model, data.Train, data.Validation, config.FineTune, config.Seed, options with { TensorBoard = options.TensorBoard || config.Log.TensorBoard });
         TestEvaluation? test = data.Test is { } testSet ? Test(model, testSet, training, options, ClassifierLoss.Of(config.FineTune)) : null;
         RunOutcome outcome = new(
             config.FineTune.Checkpoint.KeepBest,

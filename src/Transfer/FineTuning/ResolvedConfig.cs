@@ -79,7 +79,7 @@ internal static class ResolvedConfig
     {
         YamlMappingNode root = new() { { "seed", Number(c.Seed) } };
         root.Add("source", new YamlMappingNode { { "path", Text(c.Source.Path) }, { "key", Text(c.Source.Key) } });
-        YamlMappingNode target = new() { { "model", Text(c.Target.Model) } };
+        YamlMappingNode target = new() { { "model", c.Target.Assembly is { } assembly ? AssemblyModel(assembly) : Text(c.Target.Model) } };
         foreach ((string key, string value) in c.Target.Options.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             target.Add(key, Text(value));
@@ -119,7 +119,20 @@ internal static class ResolvedConfig
             root.Add("export", Export(export));
         }
 
+        root.Add("log", new YamlMappingNode { { "tensorboard", Plain(c.Log.TensorBoard ? "true" : "false") } });
+
         return root;
+    }
+
+    private static YamlMappingNode AssemblyModel(Transfer.Models.AssemblyModel model)
+    {
+        YamlMappingNode args = new();
+        foreach ((string name, Transfer.Models.ModelArgument value) in model.Arguments.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            args.Add(name, value.Items is { } items ? new YamlSequenceNode(items.Select(i => (YamlNode)Text(i))) : Text(value.Text!));
+        }
+
+        return new YamlMappingNode { { "assembly", Text(model.AssemblyPath) }, { "type", Text(model.TypeName) }, { "args", args } };
     }
 
     private static YamlMappingNode Export(ExportConfig e)

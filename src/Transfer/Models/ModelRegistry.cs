@@ -8,7 +8,8 @@ namespace Transfer.Models;
 /// Makes models by name, so configs and the CLI can say <c>model: LeNet6</c>. Built in: <c>LeNet5</c>,
 /// <c>LeNet6</c> (option <c>classes</c>, default 10), <c>MLP</c> (options <c>input</c> default 784,
 /// <c>hidden</c> comma-separated widths default <c>256,128</c>, <c>classes</c> default 10) and <c>ResNet18</c>
-/// (options <c>classes</c> default 1000, <c>in_channels</c> default 3). Names are case-insensitive.
+/// (options <c>classes</c> default 1000, <c>in_channels</c> default 3, also spelt <c>in_chans</c> as in timm).
+/// Names are case-insensitive.
 /// </summary>
 public static class ModelRegistry
 {
@@ -23,8 +24,8 @@ public static class ModelRegistry
                 Options.Sizes(o, "MLP", "hidden", [256, 128]),
                 Options.Int(o, "MLP", "classes", 10, "input", "hidden", "classes")),
             ["ResNet18"] = o => new ResNet18(
-                Options.Int(o, "ResNet18", "classes", 1000, "classes", "in_channels"),
-                Options.Int(o, "ResNet18", "in_channels", 3, "classes", "in_channels")),
+                Options.Int(o, "ResNet18", "classes", 1000, "classes", "in_channels", "in_chans"),
+                Options.Int(o, "ResNet18", Options.Spelling(o, "ResNet18", "in_channels", "in_chans"), 3, "classes", "in_channels", "in_chans")),
         };
 
     /// <summary>The registered names, sorted.</summary>
@@ -120,6 +121,20 @@ public static class ModelRegistry
             }
 
             return sizes;
+        }
+
+        /// <summary>
+        /// Which of two spellings of one option the options use (<c>in_channels</c>, or timm's <c>in_chans</c>):
+        /// the first when neither is given; both at once is refused.
+        /// </summary>
+        public static string Spelling(IReadOnlyDictionary<string, string> options, string model, string key, string alias)
+        {
+            if (options.ContainsKey(key) && options.ContainsKey(alias))
+            {
+                throw new ModelConfigException($"Model '{model}' options '{key}' and '{alias}' are the same option; give one.");
+            }
+
+            return options.ContainsKey(alias) ? alias : key;
         }
 
         private static void CheckKnown(IReadOnlyDictionary<string, string> options, string model, string[] known)

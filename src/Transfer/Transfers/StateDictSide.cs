@@ -68,6 +68,20 @@ public sealed class StateDictSide : IDisposable
             $"{fileOrModel}: no such file, and not a built-in model ({string.Join(", ", ModelRegistry.Names)}).");
     }
 
+    /// <summary>
+    /// A model as a side (its parameters and buffers in state-dict order), e.g. one built by
+    /// <see cref="ModelRegistry.Create"/> with options or an <see cref="AssemblyModel"/>. The side owns the
+    /// model and disposes it.
+    /// </summary>
+    /// <param name="model">The model, with the values a transfer keeps where nothing is loaded.</param>
+    /// <param name="label">The name reports give the model.</param>
+    public static StateDictSide OfModel(torch.nn.Module model, string label)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        return new StateDictSide(label, model);
+    }
+
     /// <summary>Opens a file that must exist (a transfer's source is always a checkpoint).</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>

@@ -68,7 +68,7 @@ public sealed class RunConfigReaderTests
     public void Unknown_top_level_key_is_reported_against_the_config()
     {
         Assert.Equal(
-            "run.yaml:1:1: unknown key 'sed' in the config; did you mean 'seed'? (valid keys: seed, source, target, rules, data, validation, finetune, export)",
+            "run.yaml:1:1: unknown key 'sed' in the config; did you mean 'seed'? (valid keys: seed, source, target, rules, data, validation, finetune, export, log)",
             Error(Valid.Replace("seed: 7", "sed: 7")));
     }
 

@@ -52,6 +52,16 @@ public sealed class ModelRegistryTests
         Assert.Equal(new[] { "1.weight", "1.bias", "3.weight", "3.bias" }, ModelSpecs.Of(model).Select(s => s.Name));
     }
 
+    [Theory]
+    [InlineData("in_chans")]
+    [InlineData("in_channels")]
+    public void ResNet18_takes_its_input_channels_under_timms_name_or_its_own(string option)
+    {
+        using torch.nn.Module model = ModelRegistry.Create("ResNet18", new Dictionary<string, string> { [option] = "1", ["classes"] = "3" });
+        Assert.Equal([64L, 1L, 7L, 7L], ModelSpecs.Of(model).Single(s => s.Name == "conv1.weight").Shape);
+        Assert.Equal([3L, 512L], ModelSpecs.Of(model).Single(s => s.Name == "fc.weight").Shape);
+    }
+
     [Fact]
     public void Registered_factories_are_created_by_name()
     {

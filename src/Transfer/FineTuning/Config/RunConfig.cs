@@ -38,6 +38,9 @@ public sealed record RunConfig
 
     /// <summary>The ONNX export of the best weights at the end of the run, or null for none.</summary>
     public ExportConfig? Export { get; init; }
+
+    /// <summary>Loggers besides <c>metrics.csv</c> (the <c>log:</c> section).</summary>
+    public LogConfig Log { get; init; } = new();
 }
 
 /// <summary>The <c>source:</c> section: a checkpoint file and the key of its state dict.</summary>
@@ -45,10 +48,21 @@ public sealed record RunConfig
 /// <param name="Key">The state dict's key inside the file, or <c>auto</c> to find it.</param>
 public sealed record SourceConfig(string Path, string Key);
 
-/// <summary>The <c>target:</c> section: a registered model name and its options.</summary>
-/// <param name="Model">The model's registered name (<c>LeNet6</c>, <c>ResNet18</c>…).</param>
+/// <summary>The <c>target:</c> section: a registered model name and its options, or a module from a user assembly.</summary>
+/// <param name="Model">The model's registered name (<c>LeNet6</c>, <c>ResNet18</c>…), or the type name of <see cref="Assembly"/>.</param>
 /// <param name="Options">Every other key of the section, as written, for the model registry to read.</param>
-public sealed record TargetConfig(string Model, IReadOnlyDictionary<string, string> Options);
+public sealed record TargetConfig(string Model, IReadOnlyDictionary<string, string> Options)
+{
+    /// <summary>
+    /// The module type from a user assembly (<c>target.model: { assembly, type, args }</c>), or null for a
+    /// registered model. When set, <see cref="TargetConfig.Model"/> is its type name and <see cref="TargetConfig.Options"/> is empty.
+    /// </summary>
+    public Transfer.Models.AssemblyModel? Assembly { get; init; }
+
+    /// <summary>Creates the target model (fresh weights): the assembly's module, or the registered model with its options.</summary>
+    internal TorchSharp.torch.nn.Module Create() =>
+        Assembly is { } assembly ? assembly.Create() : Transfer.Models.ModelRegistry.Create(Model, Options);
+}
 
 /// <summary>The kinds of data a run can read.</summary>
 public enum DataKind

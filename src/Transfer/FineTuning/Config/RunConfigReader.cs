@@ -14,7 +14,8 @@ namespace Transfer.FineTuning.Config;
 /// </summary>
 public static class RunConfigReader
 {
-    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "validation", "finetune", "export"];
+    private static readonly string[] RootKeys = ["seed", "source", "target", "rules", "data", "validation", "finetune", "export", "log"];
+    private static readonly string[] LogKeys = ["tensorboard"];
     /// <summary>The share of the training set held out for validation when <c>validation.split</c> is not given.</summary>
     private const double DefaultValSplit = 0.1;
 
@@ -160,11 +161,12 @@ public static class RunConfigReader
             BaseFolder = folder,
             Seed = root.Long("seed", 0),
             Source = ReadSource(root.RequiredSection("source", SourceKeys), folder),
-            Target = ReadTarget(document, root.RequiredSection("target", null)),
+            Target = ReadTarget(document, root.RequiredSection("target", null), folder),
             Rules = rules,
             Data = ReadData(document, root, folder),
             FineTune = ReadFineTune(document, root.Section("finetune", FineTuneKeys)),
             Export = root.Get("export") is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ReadExport(root.Section("export", ExportKeys)),
+            Log = root.Section("log", LogKeys) is { } log ? new LogConfig { TensorBoard = log.Bool("tensorboard", false) } : new LogConfig(),
         };
     }
 
@@ -215,8 +217,13 @@ public static class RunConfigReader
     private static SourceConfig ReadSource(ConfigSection s, string folder) =>
         new(Path.GetFullPath(s.RequiredString("path"), folder), s.String("key", "auto")!);
 
-    private static TargetConfig ReadTarget(YamlSource document, ConfigSection s)
+    private static TargetConfig ReadTarget(YamlSource document, ConfigSection s, string folder)
     {
+        if (s.Get("model") is YamlMappingNode)
+        {
+            return AssemblyModelConfig.Read(document, s, folder);
+        }
+
         string model = s.RequiredString("model");
         Dictionary<string, string> options = new(StringComparer.Ordinal);
         foreach (string key in s.Keys.Where(k => k != "model"))
