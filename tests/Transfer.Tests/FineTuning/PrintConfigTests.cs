@@ -28,7 +28,7 @@ public sealed class PrintConfigTests
         Assert.False(Directory.Exists(output));
         Assert.Equal([Path.GetFileName(config)], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
         Assert.Contains("\nseed: 4\n", printed);
-        Assert.Contains($"\n  path: '{Path.Combine(folder, "data")}'\n  val_split: 0.1\n", printed);
+        Assert.Contains($"\n  kind: 'idx'\n  path: '{Path.Combine(folder, "data")}'\nvalidation:\n  split: 0.1\n", printed);
         Assert.Contains("\n  device: 'auto'\n  threads: 1\n  epochs: 2\n  batch_size: 64\n", printed);
         Assert.Contains("\n    type: 'sgd'\n    lr: 0.001\n    weight_decay: 0\n    momentum: 0\n    nesterov: false\n", printed);
 

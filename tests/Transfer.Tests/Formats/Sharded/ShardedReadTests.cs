@@ -241,7 +241,7 @@ public sealed class ShardedReadTests
 
         StringWriter json = new();
         Assert.Equal(0, CommandErrors.Run(() => InspectCommand.Run(ShardFixture.BinIndex, "json", hash: false, key: null, json)));
-        Assert.StartsWith("{\n  \"file\": \"" + ShardFixture.BinIndex + "\",\n  \"format\": \"pytorch\",\n  \"shards\": [\n    \"pytorch_model-00001-of-00003.bin\",\n"
+        Assert.StartsWith("{\n  \"file\": \"" + ShardFixture.BinIndex + "\",\n  \"format\": \"pytorch\",\n  \"container\": \"state dict\",\n  \"classes\": [],\n  \"shards\": [\n    \"pytorch_model-00001-of-00003.bin\",\n"
             + "    \"pytorch_model-00002-of-00003.bin\",\n    \"pytorch_model-00003-of-00003.bin\"\n  ],\n  \"tensors\": [", json.ToString());
     }
 
