@@ -12,7 +12,9 @@ namespace Transfer.Formats;
 /// Opens any checkpoint Transfer reads. The format is detected from the content, never the extension:
 /// a zip is a PyTorch <c>torch.save</c> file, a pickled magic number opens a legacy (pre-1.6) one, an 8-byte
 /// length followed by <c>{</c> is safetensors, any other pickle is read as a dict of NumPy arrays (a
-/// detectron2 or Caffe2 <c>.pkl</c>), and anything else is tried as a TorchSharp <c>Module.save</c> file.
+/// detectron2 or Caffe2 <c>.pkl</c>), and anything else is tried as a TorchSharp <c>Module.save</c> file. A
+/// TorchSharp file whose entry count and first name happen to look like one of those heads is told apart by
+/// reading it both ways (see <see cref="ReadUnlessTorchSharp"/>).
 /// A Hugging Face sharded checkpoint is opened from its <c>*.safetensors.index.json</c> or
 /// <c>*.bin.index.json</c>, or from the folder holding exactly one such index. Opening reads headers and
 /// pickles only, never tensor bytes.
@@ -52,12 +54,9 @@ public static class CheckpointReader
             byte[] head = file.ReadBytes(0, (int)Math.Min(16, file.Length));
             Checkpoint checkpoint = Detect(head) switch
             {
-                "pytorch" => PyTorchCheckpointReader.Read(file, stateDictKey),
-                "safetensors" => SafeTensorsReader.Read(file),
                 "empty" => throw new CheckpointFormatException(path, "the file is empty"),
-                "pickle" => NumPyPickleReader.Read(file, stateDictKey),
-                "legacy" => LegacyCheckpointReader.Read(file, stateDictKey),
-                _ => TorchSharpReader.Read(file),
+                "torchsharp" => TorchSharpReader.Read(file),
+                string format => ReadUnlessTorchSharp(file, format, stateDictKey),
             };
             if (stateDictKey is not null && checkpoint.Format is not ("pytorch" or "numpy"))
             {
@@ -79,6 +78,52 @@ public static class CheckpointReader
             throw;
         }
     }
+
+    /// <summary>
+    /// Reads a file whose head looks like <paramref name="format"/>. A TorchSharp file's head is its LEB128 entry
+    /// count and first name, which can look like another format's magic: 128, 256, 384, 512 or 640 entries
+    /// encode as <c>0x80 0x01</c>..<c>0x05</c>, a pickle's PROTO opcode; a first name of 138 bytes after 256
+    /// entries makes a legacy torch.save magic; a <c>{</c> as the name's seventh byte makes a safetensors
+    /// header. So the file is also walked as a complete TorchSharp header (names, dtypes and shapes exactly to
+    /// the end of the file; no tensor bytes): if only one reading succeeds it is the file, and if both do, the
+    /// file is refused rather than guessed at.
+    /// </summary>
+    private static Checkpoint ReadUnlessTorchSharp(TensorFile file, string format, string? stateDictKey)
+    {
+        Checkpoint? asTorchSharp = TorchSharpReader.TryRead(file);
+        if (asTorchSharp is null)
+        {
+            return ReadAs(file, format, stateDictKey);
+        }
+
+        Checkpoint other;
+        try
+        {
+            other = ReadAs(file, format, stateDictKey);
+        }
+        catch (Exception e) when (e is CheckpointFormatException or OverflowException)
+        {
+            return asTorchSharp;
+        }
+
+        throw new CheckpointFormatException(file.Path,
+            $"the file reads completely both as a TorchSharp Module.save file of {asTorchSharp.Tensors.Count} tensors and as a {Described(other.Format)}; Transfer does not guess which it is, so re-save it with the tool that wrote it (as safetensors, say)");
+    }
+
+    private static Checkpoint ReadAs(TensorFile file, string format, string? stateDictKey) => format switch
+    {
+        "pytorch" => PyTorchCheckpointReader.Read(file, stateDictKey),
+        "safetensors" => SafeTensorsReader.Read(file),
+        "legacy" => LegacyCheckpointReader.Read(file, stateDictKey),
+        _ => NumPyPickleReader.Read(file, stateDictKey),
+    };
+
+    private static string Described(string format) => format switch
+    {
+        "numpy" => "pickle of NumPy arrays",
+        "pytorch" => "PyTorch checkpoint",
+        _ => $"{format} file",
+    };
 
     private static string Detect(byte[] head)
     {

@@ -10,6 +10,22 @@ namespace Transfer.Formats.TorchSharp;
 /// </summary>
 internal static class TorchSharpReader
 {
+    /// <summary>
+    /// The file read as a TorchSharp file, or null when it is not one (any format error, including an entry
+    /// count or name that does not fit); reads the header walk only, never tensor bytes.
+    /// </summary>
+    public static Checkpoint? TryRead(TensorFile file)
+    {
+        try
+        {
+            return Read(file);
+        }
+        catch (Exception e) when (e is CheckpointFormatException or OverflowException)
+        {
+            return null;
+        }
+    }
+
     public static Checkpoint Read(TensorFile file)
     {
         string path = file.Path;
