@@ -18,7 +18,7 @@ internal static class EvaluateCommand
         Argument<string?> onnx = new("model.onnx") { Description = "An ONNX classifier (as transfer export writes).", Arity = ArgumentArity.ZeroOrOne };
         Option<string?> model = new("--model") { Description = "A model to evaluate with TorchSharp instead: LeNet5, LeNet6, MLP, ResNet18, or MyModels.dll:MyNamespace.MyNet." };
         Option<string[]> modelOptions = new("--model-option") { Description = "A model option as key=value; repeatable." };
-        Option<string?> weights = new("--weights") { Description = "The model's weights (exactly its state dict)." };
+        Option<string?> weights = new("--weights") { Description = "The model's weights (exactly its state dict; a checkpoint file, or a shard index or its folder)." };
         Option<string?> mean = new("--mean") { Description = "Mean subtracted before the TorchSharp model (one value or one per channel)." };
         Option<string?> std = new("--std") { Description = "Standard deviation divided by before the TorchSharp model." };
         Option<string> data = new("--data") { Description = "A folder (IDX files or image folder) or 'fashion-mnist'.", Required = true };
@@ -46,7 +46,7 @@ internal static class EvaluateCommand
             throw new ModelArguments.Invalid($"{onnxPath} does not exist.");
         }
 
-        if (weights is not null && !File.Exists(weights))
+        if (weights is not null && !File.Exists(weights) && !Directory.Exists(weights))
         {
             throw new ModelArguments.Invalid($"--weights {weights} does not exist.");
         }

@@ -29,7 +29,7 @@ internal static class ExportCommand
             Description = "A model option as key=value (classes=10, in_channels=1, hidden=256,128); repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
-        Option<string?> weights = new("--weights") { Description = "The model's weights: exactly its state dict, in any readable format." };
+        Option<string?> weights = new("--weights") { Description = "The model's weights: exactly its state dict, in any readable format (a shard index or its folder too)." };
         Option<string?> key = TransferOptions.Key();
         Option<string> output = new("--out") { Description = "The .onnx file to write (atomically).", Required = true };
         Option<int> opset = new("--opset") { Description = "The ONNX opset, 13 to 17.", DefaultValueFactory = _ => OnnxExportOptions.MaxOpset };
@@ -76,7 +76,7 @@ internal static class ExportCommand
         }
 
         (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames, string? configPath) = Source(request);
-        if (!File.Exists(weightsPath))
+        if (!File.Exists(weightsPath) && !Directory.Exists(weightsPath))
         {
             throw new ModelArguments.Invalid($"--weights {weightsPath} does not exist.");
         }
@@ -95,7 +95,8 @@ internal static class ExportCommand
         }
 
         using LabeledTensors? data = request.Verify is null ? null : EvaluationData.Load(request.Verify);
-        string sha256 = ModelWeights.LoadExact(model, weightsPath, request.Key);
+        string sha256 = ModelWeights.LoadExact(model, weightsPath, request.Key, out IReadOnlyList<string> weightFiles);
+        string weightsShown = weightFiles.Count == 1 ? weightsPath : $"{weightFiles[0]} and its {weightFiles.Count - 1} shards";
         options = options with { SourceSha256 = sha256 };
         byte[] bytes = OnnxExporter.Export(model, options);
         OnnxVerification? verification = null;
@@ -113,8 +114,8 @@ internal static class ExportCommand
 
         OnnxExporter.WriteFile(request.Out, bytes);
         stdout.WriteLine(
-            $"wrote {request.Out}: {model.GetType().Name}, opset {options.Opset}, input {request.Input} [batch, {options.Channels}, {Dim(options.Height, "height")}, {Dim(options.Width, "width")}], output {request.Output}, weights {weightsPath} (sha256 {sha256})");
-        JsonObject record = ExportRecord.Json(request.Out, weightsPath, configPath, options, request.Verify, verification);
+            $"wrote {request.Out}: {model.GetType().Name}, opset {options.Opset}, input {request.Input} [batch, {options.Channels}, {Dim(options.Height, "height")}, {Dim(options.Width, "width")}], output {request.Output}, weights {weightsShown} (sha256 {sha256})");
+        JsonObject record = ExportRecord.Json(request.Out, weightFiles[0], configPath, options, request.Verify, verification, weightFiles.Skip(1).ToList());
         string sidecar = ExportRecord.SidecarPath(request.Out);
         AtomicFile.WriteAllText(sidecar, ExportRecord.Text(record));
         JsonNode written = record["outputs"]![0]!;

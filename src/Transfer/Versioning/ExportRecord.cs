@@ -16,18 +16,20 @@ internal static class ExportRecord
 
     /// <summary>The record as a JSON object; the model's path is shown relative to its own folder (its file name).</summary>
     /// <param name="onnxPath">The exported model, already written; null when it was not written (failed verification).</param>
-    /// <param name="weightsPath">The weights exported.</param>
+    /// <param name="weightsPath">The weights exported (a sharded checkpoint's index).</param>
     /// <param name="configPath">The run config the model and options came from, or null.</param>
     /// <param name="options">The options exported with.</param>
     /// <param name="verifyData">What the export was verified on (a folder or <c>fashion-mnist</c>), or null.</param>
     /// <param name="verification">The verification result, or null when not verified.</param>
+    /// <param name="weightShards">A sharded checkpoint's shards, recorded under the weights' <c>shards</c>; null or empty for one file.</param>
     public static JsonObject Json(
-        string? onnxPath, string weightsPath, string? configPath, OnnxExportOptions options, string? verifyData, OnnxVerification? verification) => new()
+        string? onnxPath, string weightsPath, string? configPath, OnnxExportOptions options, string? verifyData, OnnxVerification? verification,
+        IReadOnlyList<string>? weightShards = null) => new()
         {
             ["outputs"] = onnxPath is null ? new JsonArray() : new JsonArray(FileRecord.Of(onnxPath, Path.GetFileName(onnxPath)).ToJson()),
             ["inputs"] = new JsonObject
             {
-                ["weights"] = FileRecord.Of(weightsPath, Path.GetFullPath(weightsPath)).ToJson(),
+                ["weights"] = Weights(weightsPath, weightShards ?? []),
                 ["config"] = configPath is not null && File.Exists(configPath) ? FileRecord.Of(configPath, Path.GetFullPath(configPath)).ToJson() : null,
             },
             ["options"] = new JsonObject
@@ -49,6 +51,17 @@ internal static class ExportRecord
     /// <summary>The record as indented JSON text ending in a newline.</summary>
     public static string Text(JsonObject record) =>
         record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+
+    private static JsonObject Weights(string path, IReadOnlyList<string> shards)
+    {
+        JsonObject weights = FileRecord.Of(path, Path.GetFullPath(path)).ToJson();
+        if (shards.Count > 0)
+        {
+            weights["shards"] = new JsonArray([.. shards.Select(s => FileRecord.Of(s, Path.GetFullPath(s)).ToJson())]);
+        }
+
+        return weights;
+    }
 
     private static JsonObject Verification(string? data, OnnxVerification v) => new()
     {
