@@ -51,7 +51,8 @@ internal static class ApplyCommand
         }
 
         using StateDictSide source = StateDictSide.OpenFile(sourcePath, key, allowExpansion);
-        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? []);
+        // A model target is initialised from the plan's seed, so the values its kept tensors write are the seed's alone.
+        using StateDictSide target = ModelReference.OpenTarget(targetName, targetOptions ?? [], rules.Seed ?? 0);
         TransferPlan plan = WeightTransfer.Plan(source, target, rules);
         stdout.Write(PlanTableReport.Render(plan));
         ApplyReport report = WeightTransfer.ApplyToFile(plan, source, target, outPath, shardLimit);

@@ -14,7 +14,14 @@ internal static class ModelReference
     public const string OptionName = "--target-option";
 
     /// <summary>Opens the target side of a transfer: a checkpoint file, or a model built with <c>--target-option</c>s.</summary>
-    public static StateDictSide OpenTarget(string target, IReadOnlyList<string> optionPairs)
+    /// <param name="target">A checkpoint file or a model reference.</param>
+    /// <param name="optionPairs">The <c>key=value</c> model options.</param>
+    /// <param name="initSeed">
+    /// For a model, the seed its parameters are drawn from (<see cref="SeededInit"/>, from a private generator),
+    /// so the values targets keep do not depend on torch's process-wide generator; null leaves the
+    /// constructor's values. A user's module with layers <see cref="SeededInit"/> does not know keeps them.
+    /// </param>
+    public static StateDictSide OpenTarget(string target, IReadOnlyList<string> optionPairs, long? initSeed = null)
     {
         Dictionary<string, string> options = ModelArguments.Options(optionPairs, OptionName);
         if (File.Exists(target) && !IsAssemblyFile(target))
@@ -26,7 +33,13 @@ internal static class ModelReference
 
         if (IsAssemblyFile(target) || AssemblyReference(target) is not null || ModelRegistry.Names.Contains(target, StringComparer.OrdinalIgnoreCase))
         {
-            return StateDictSide.OfModel(Create(target, options, OptionName), target);
+            torch.nn.Module model = Create(target, options, OptionName);
+            if (initSeed is long seed)
+            {
+                Initialize(model, seed, builtIn: ModelRegistry.Names.Contains(target, StringComparer.OrdinalIgnoreCase));
+            }
+
+            return StateDictSide.OfModel(model, target);
         }
 
         return StateDictSide.Open(target); // neither a file nor a model: its one-line "no such file" error
@@ -46,6 +59,19 @@ internal static class ModelReference
         }
 
         return ModelRegistry.Create(model, options);
+    }
+
+    private static void Initialize(torch.nn.Module model, long seed, bool builtIn)
+    {
+        using torch.Generator generator = new(unchecked((ulong)seed));
+        try
+        {
+            SeededInit.Apply(model, generator);
+        }
+        catch (ArgumentException) when (!builtIn)
+        {
+            // A user's layer SeededInit does not know: the model keeps what its constructor drew (README, apply).
+        }
     }
 
     /// <summary><c>(path, type)</c> for <c>path.dll:Type</c> (split at the last colon), else null.</summary>
