@@ -129,6 +129,77 @@ public sealed class MalformedInputSweepTests
         Assert.DoesNotContain('\u001b', stderr);
     }
 
+    /// <summary>
+    /// Issue 12's entry points, hostile: a shard index naming a missing shard (its folder), one whose shard path
+    /// escapes its folder, a module pickle whose class reduces to <c>os.system</c>, a TorchScript archive whose
+    /// class has no declaration and a NumPy pickle calling <c>numpy.load</c>; each at every verb that opens
+    /// checkpoints, with the output each would write (null for none).
+    /// </summary>
+    public static TheoryData<string, string[], string?> HostileNewFormatCases()
+    {
+        Inputs f = Files.Value;
+        string sharded = Path.Combine(Fixture.Folder, "sharded", "hostile");
+        string[] files =
+        [
+            Path.Combine(sharded, "missing_shard"),
+            Path.Combine(sharded, "escape", "model.safetensors.index.json"),
+            Fixture.Bad("module_os_system.pt"),
+            Fixture.Bad("torchscript_bad_declaration.pt"),
+            Fixture.Bad("numpy_load_global.pkl"),
+        ];
+        string data = Export.ExportFixtures.IdxFolder(8, 3);
+        TheoryData<string, string[], string?> cases = new();
+        foreach (string c in files)
+        {
+            string kind = Path.GetRelativePath(Fixture.Folder, c);
+            string apply = f.Out(".safetensors");
+            string applySharded = f.Out(".safetensors.index.json");
+            string convert = f.Out(".safetensors");
+            string run = f.Out("");
+            string export = f.Out(".onnx");
+            string evaluate = f.Out("");
+            cases.Add($"inspect {kind}", ["inspect", c, "--format", "json", "--hash"], null);
+            cases.Add($"plan --source {kind}", ["plan", "--source", c, "--target", "LeNet6"], null);
+            cases.Add($"plan --target {kind}", ["plan", "--source", LeNet5, "--target", c], null);
+            cases.Add($"apply --source {kind}", ["apply", "--source", c, "--target", "LeNet6", "--out", apply], apply);
+            cases.Add($"apply --source {kind} to shards", ["apply", "--source", c, "--target", "LeNet6", "--out", applySharded], applySharded);
+            cases.Add($"convert {kind}", ["convert", c, convert], convert);
+            cases.Add($"run with source.path {kind}", ["run", ExampleConfig, "--out", run, "--set", $"source.path={c}"], run);
+            cases.Add($"export --weights {kind}", ["export", "--model", "LeNet5", "--weights", c, "--out", export], export);
+            cases.Add($"evaluate --weights {kind}", ["evaluate", "--model", "LeNet5", "--weights", c, "--data", data, "--out", evaluate], evaluate);
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileNewFormatCases))]
+    public void A_hostile_shard_index_module_pickle_or_NumPy_pickle_is_one_line_exit_2_and_writes_nothing(string kind, string[] args, string? output)
+    {
+        (int exit, string stdout, string stderr) = CliProcess.Run(args);
+
+        Assert.True(exit == 2, $"{kind}: exit {exit}, stderr: {stderr}");
+        string[] lines = stderr.TrimEnd('\n').Split('\n');
+        if (args[0] != "run")
+        {
+            Assert.Single(lines);
+        }
+
+        Assert.Single(lines, line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.StartsWith("error: ", lines[^1]);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.DoesNotContain("   at ", stdout);
+        if (output is not null)
+        {
+            // The output, its sidecar, its shards and its temp files all start with the output's name up to the first dot.
+            string folder = Path.GetDirectoryName(output)!;
+            string name = Path.GetFileName(output);
+            string stem = name.Contains('.', StringComparison.Ordinal) ? name[..name.IndexOf('.', StringComparison.Ordinal)] : name;
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder, stem + "*"));
+            Assert.Empty(Directory.EnumerateFiles(folder, "*.transfer-tmp"));
+        }
+    }
+
     /// <summary>Every file of the hostile and broken corpus.</summary>
     public static TheoryData<string> Corpus() =>
         new(Directory.GetFiles(Path.Combine(Fixture.Folder, "malicious")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
