@@ -104,7 +104,7 @@ public static class FineTuner
 
         using OptimizerGroups owned = groups;
         TensorBoardLog? board = options.TensorBoard
-            ? TensorBoardLog.Open(options.OutDir, progress.History, progress.History.Count == 0 && progress.InEpoch is null, groups.Groups[0].Label)
+            ? TensorBoardLog.Open(options.OutDir, progress.History, progress.History.Count == 0 && progress.InEpoch is null, groups.Groups)
             : null;
         FreezeReport? firstFreezing = null;
         string best = Path.Combine(options.OutDir, "best.safetensors");
@@ -139,7 +139,6 @@ public static class FineTuner
                 Ema = ema,
                 BeforeStep = beforeStep,
             };
-            board?.Rates(epoch, groups.Groups.Zip(groups.Optimizer.ParamGroups, (g, p) => (g.Label, p.LearningRate)));
             Stopwatch clock = Stopwatch.StartNew();
             double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
@@ -154,7 +153,7 @@ public static class FineTuner
             {
                 PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
                 string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial }, ema);
-                board?.Write(progress.History);
+                board?.Write(progress.History, groups.Groups);
                 int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
                 log.LogInformation(
                     "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
@@ -183,7 +182,7 @@ public static class FineTuner
             if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
             {
                 store.Commit(model, groups.Optimizer, progress, ema);
-                board?.Write(progress.History);
+                board?.Write(progress.History, groups.Groups);
             }
 
             log.LogInformation(

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using Transfer.FineTuning;
+using Transfer.Training;
 using static TorchSharp.torch.utils;
 
 namespace Transfer.Logging;
@@ -11,20 +12,19 @@ namespace Transfer.Logging;
 /// <c>--resume</c>) writes its own event file, as TensorBoard expects of a process. An epoch is written once its
 /// checkpoint is committed, so a resume, which starts from the last committed checkpoint, never writes an epoch
 /// twice; and a resume first writes the committed epochs the event files lack (a process killed between a
-/// commit and the write), so none is lost.
+/// commit and the write), so none is lost. Every scalar comes from the committed history (each group's rate from
+/// <see cref="EpochMetrics.GroupLrs"/>), so the epochs a resume catches up are written exactly as an uninterrupted
+/// run writes them.
 /// </summary>
 internal sealed class TensorBoardLog
 {
     private readonly SummaryWriter _writer;
-    private readonly Dictionary<int, IReadOnlyList<(string Group, double Lr)>> _rates = new();
-    private readonly string _firstGroup;
     private int _written;
 
-    private TensorBoardLog(SummaryWriter writer, int written, string firstGroup)
+    private TensorBoardLog(SummaryWriter writer, int written)
     {
         _writer = writer;
         _written = written;
-        _firstGroup = firstGroup;
     }
 
     /// <summary>The folder the event files go to.</summary>
@@ -38,9 +38,9 @@ internal sealed class TensorBoardLog
     /// <param name="outDir">The run's output folder.</param>
     /// <param name="committed">The history of the checkpoint the run starts from (empty for a fresh run).</param>
     /// <param name="fresh">Whether the run starts from scratch.</param>
-    /// <param name="firstGroup">The label of the first optimizer group, whose rate metrics.csv keeps: the only rate
-    /// known for a committed epoch the event files lack.</param>
-    public static TensorBoardLog Open(string outDir, IReadOnlyList<EpochMetrics> committed, bool fresh, string firstGroup)
+    /// <param name="groups">The optimizer's groups as the run starts (those of every committed epoch among them).</param>
+    public static TensorBoardLog Open(
+        string outDir, IReadOnlyList<EpochMetrics> committed, bool fresh, IReadOnlyList<OptimizerGroup> groups)
     {
         string folder = Folder(outDir);
         int written = 0;
@@ -56,16 +56,16 @@ internal sealed class TensorBoardLog
             written = EventFileSteps.LastStep(folder, LossTrain);
         }
 
-        TensorBoardLog log = new(tensorboard.SummaryWriter(folder), written, firstGroup);
-        log.Write(committed);
+        TensorBoardLog log = new(tensorboard.SummaryWriter(folder), written);
+        log.Write(committed, groups);
         return log;
     }
 
-    /// <summary>Remembers the learning rate of every optimizer group during <paramref name="epoch"/>.</summary>
-    public void Rates(int epoch, IEnumerable<(string Group, double Lr)> rates) => _rates[epoch] = rates.ToList();
-
-    /// <summary>Writes the epochs of <paramref name="committed"/> (a committed checkpoint's history) not written yet.</summary>
-    public void Write(IReadOnlyList<EpochMetrics> committed)
+    /// <summary>
+    /// Writes the epochs of <paramref name="committed"/> (a committed checkpoint's history) not written yet, each
+    /// group's rate tagged with the label of <paramref name="groups"/> at its index (groups are only ever appended).
+    /// </summary>
+    public void Write(IReadOnlyList<EpochMetrics> committed, IReadOnlyList<OptimizerGroup> groups)
     {
         foreach (EpochMetrics m in committed.Where(m => m.Epoch > _written).OrderBy(m => m.Epoch))
         {
@@ -75,15 +75,14 @@ internal sealed class TensorBoardLog
             Add("accuracy/train", m.TrainAcc, m.Epoch, time);
             Add("accuracy/val", m.ValAcc, m.Epoch, time);
 
-            // A committed epoch a killed process did not get to write has only the first group's rate (metrics.csv's lr).
-            IReadOnlyList<(string Group, double Lr)> rates = _rates.TryGetValue(m.Epoch, out var known) ? known : [(_firstGroup, m.Lr)];
-            foreach ((string group, double lr) in rates)
+            // A checkpoint written before GroupLrs existed keeps only the first group's rate (metrics.csv's lr).
+            IReadOnlyList<double> rates = m.GroupLrs.Count > 0 ? m.GroupLrs : [m.Lr];
+            for (int g = 0; g < rates.Count && g < groups.Count; g++)
             {
-                Add($"lr/{group}", lr, m.Epoch, time);
+                Add($"lr/{groups[g].Label}", rates[g], m.Epoch, time);
             }
 
             _written = m.Epoch;
-            _rates.Remove(m.Epoch);
         }
     }
 
