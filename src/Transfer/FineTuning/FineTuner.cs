@@ -41,6 +41,7 @@ public static class FineTuner
         ArgumentNullException.ThrowIfNull(options);
         RunValidator.ThrowIfAny([
             .. RunValidator.OutFolder(options),
+            .. RunValidator.ResumedState(config, options),
             .. RunValidator.Device(config.Device),
             .. RunValidator.Model([.. model.named_parameters().Select(p => p.name)], config),
             .. RunValidator.Training(config),
@@ -58,7 +59,7 @@ public static class FineTuner
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
-        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads };
+        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads, Accumulate = config.Accumulate };
         OptimizerGroups groups;
         if (options.Resume && store.Latest() is { } latest)
         {
@@ -78,7 +79,8 @@ public static class FineTuner
                 LogUnfrozen(log, start + 1, groups.AddUnfrozen(start + 1));
             }
 
-            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer, ema);
+            // --resume --force may change accumulate at an epoch's end (ResumedState refuses it inside one).
+            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer, ema) with { Accumulate = config.Accumulate };
             if (progress.Threads > 0 && progress.Threads != config.Threads)
             {
                 log.LogWarning(
