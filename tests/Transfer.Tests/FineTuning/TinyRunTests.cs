@@ -72,7 +72,4 @@ public abstract class TinyRunTests : IDisposable
                 }
             })));
     }
-
-    /// <summary>A metrics.csv line without its seconds column (the 7th; lr_groupN columns follow it).</summary>
-    protected static string DropSeconds(string line) => string.Join(',', line.Split(',').Where((_, i) => i != 6));
 }
