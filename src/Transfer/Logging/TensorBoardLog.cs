@@ -11,17 +11,17 @@ namespace Transfer.Logging;
 /// <c>accuracy/val</c> and <c>lr/&lt;group&gt;</c> for every optimizer group. Each run segment (a start, or a
 /// <c>--resume</c>) writes its own event file, as TensorBoard expects of a process. An epoch is written once its
 /// checkpoint is committed, so a resume, which starts from the last committed checkpoint, never writes an epoch
-/// twice; and a resume first writes the committed epochs the event files lack (a process killed between a
-/// commit and the write), so none is lost. Every scalar comes from the committed history (each group's rate from
-/// <see cref="EpochMetrics.GroupLrs"/>), so the epochs a resume catches up are written exactly as an uninterrupted
-/// run writes them.
+/// twice; and a resume first writes the committed scalars the event files lack (a process killed between a
+/// commit and the write, or in the middle of an epoch's scalars), so none is lost and none is repeated. Every
+/// scalar comes from the committed history (each group's rate from <see cref="EpochMetrics.GroupLrs"/>), so what a
+/// resume catches up is written exactly as an uninterrupted run writes it.
 /// </summary>
 internal sealed class TensorBoardLog
 {
     private readonly SummaryWriter _writer;
-    private int _written;
+    private readonly HashSet<(long Step, string Tag)> _written;
 
-    private TensorBoardLog(SummaryWriter writer, int written)
+    private TensorBoardLog(SummaryWriter writer, HashSet<(long Step, string Tag)> written)
     {
         _writer = writer;
         _written = written;
@@ -32,7 +32,7 @@ internal sealed class TensorBoardLog
 
     /// <summary>
     /// Starts this segment's event file. A fresh run (<paramref name="committed"/> empty, not resuming inside an
-    /// epoch) first removes event files an earlier run left in the folder; a resume writes the committed epochs
+    /// epoch) first removes event files an earlier run left in the folder; a resume writes the committed scalars
     /// the existing files lack.
     /// </summary>
     /// <param name="outDir">The run's output folder.</param>
@@ -43,7 +43,7 @@ internal sealed class TensorBoardLog
         string outDir, IReadOnlyList<EpochMetrics> committed, bool fresh, IReadOnlyList<OptimizerGroup> groups)
     {
         string folder = Folder(outDir);
-        int written = 0;
+        HashSet<(long Step, string Tag)> written = [];
         if (fresh && Directory.Exists(folder))
         {
             foreach (string stale in Directory.EnumerateFiles(folder, "events.out.tfevents.*"))
@@ -53,7 +53,7 @@ internal sealed class TensorBoardLog
         }
         else if (!fresh)
         {
-            written = EventFileSteps.LastStep(folder, LossTrain);
+            written = WrittenScalars.In(folder);
         }
 
         TensorBoardLog log = new(tensorboard.SummaryWriter(folder), written);
@@ -62,15 +62,16 @@ internal sealed class TensorBoardLog
     }
 
     /// <summary>
-    /// Writes the epochs of <paramref name="committed"/> (a committed checkpoint's history) not written yet, each
-    /// group's rate tagged with the label of <paramref name="groups"/> at its index (groups are only ever appended).
+    /// Writes the scalars of <paramref name="committed"/> (a committed checkpoint's history) not written yet, in
+    /// epoch order, each group's rate tagged with the label of <paramref name="groups"/> at its index (groups are
+    /// only ever appended).
     /// </summary>
     public void Write(IReadOnlyList<EpochMetrics> committed, IReadOnlyList<OptimizerGroup> groups)
     {
-        foreach (EpochMetrics m in committed.Where(m => m.Epoch > _written).OrderBy(m => m.Epoch))
+        foreach (EpochMetrics m in committed.OrderBy(m => m.Epoch))
         {
             long time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            Add(LossTrain, m.TrainLoss, m.Epoch, time);
+            Add("loss/train", m.TrainLoss, m.Epoch, time);
             Add("loss/val", m.ValLoss, m.Epoch, time);
             Add("accuracy/train", m.TrainAcc, m.Epoch, time);
             Add("accuracy/val", m.ValAcc, m.Epoch, time);
@@ -81,12 +82,14 @@ internal sealed class TensorBoardLog
             {
                 Add($"lr/{groups[g].Label}", rates[g], m.Epoch, time);
             }
-
-            _written = m.Epoch;
         }
     }
 
-    private const string LossTrain = "loss/train";
-
-    private void Add(string tag, double value, int step, long time) => _writer.add_scalar(tag, (float)value, step, time);
+    private void Add(string tag, double value, int step, long time)
+    {
+        if (_written.Add((step, tag)))
+        {
+            _writer.add_scalar(tag, (float)value, step, time);
+        }
+    }
 }

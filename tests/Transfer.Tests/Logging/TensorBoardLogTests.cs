@@ -120,6 +120,37 @@ public sealed class TensorBoardLogTests() : TinyRunTests(tensorBoard: true)
         Assert.Equal(expected, TfEventFile.Read(Assert.Single(EventFiles(split))).Scalars);
     }
 
+    [Fact]
+    public void A_resume_after_a_kill_inside_an_epochs_scalars_writes_just_the_missing_ones()
+    {
+        FineTuneConfig config = StepConfig(5);
+        string whole = Path.Combine(Out, "whole");
+        using (var model = TinyRun.Model())
+        {
+            Run(model, config, whole);
+        }
+
+        string split = Path.Combine(Out, "split");
+        RunUntil(config, split, epoch: 4, batch: 2);
+
+        // As if killed while writing epoch 3's scalars: its two rates are missing and a third of a record is left.
+        string file = Assert.Single(EventFiles(split));
+        IReadOnlyList<long> ends = TfEventFile.RecordEnds(file);
+        byte[] bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..(int)(ends[^3] + ((ends[^2] - ends[^3]) / 3))]);
+        File.WriteAllBytes(Path.Combine(Out, "first"), bytes[..(int)ends[^3]]);
+        (_, IReadOnlyList<EventScalar> before) = TfEventFile.Read(Path.Combine(Out, "first"));
+        Assert.Equal(new EventScalar(3, "accuracy/val", before[^1].Value), before[^1]);
+
+        using (var resumed = TinyRun.Model(seed: 9))
+        {
+            Run(resumed, config, split, resume: true);
+        }
+
+        (_, IReadOnlyList<EventScalar> after) = TfEventFile.Read(EventFiles(split)[1]);
+        Assert.Equal(EventFiles(whole).SelectMany(f => TfEventFile.Read(f).Scalars), before.Concat(after));
+    }
+
     public static TheoryData<string> WarmedUpSchedules => ["cosine", "onecycle", "plateau"];
 
     [Theory]
