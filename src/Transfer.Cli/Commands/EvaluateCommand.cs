@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Transfer.Data;
 using Transfer.Export;
 using Transfer.Models;
@@ -9,7 +10,9 @@ namespace Transfer.Cli.Commands;
 /// <summary>
 /// <c>transfer evaluate &lt;model.onnx | --model NAME --weights FILE&gt; --data DATA [--out DIR]</c>: accuracy,
 /// the confusion matrix and per-class precision/recall on stdout, and <c>confusion.png</c> in the current
-/// folder or <c>--out</c>.
+/// folder or <c>--out</c>. Rows are named by the ONNX file's class names, or by the <c>classes.json</c> beside
+/// <c>--weights</c> (a run folder's). A one-logit binary head (<c>finetune.loss: bce</c>) predicts class 1 where
+/// its logit's sigmoid is above 0.5.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -71,6 +74,7 @@ internal static class EvaluateCommand
             }
 
             ModelWeights.LoadExact(classifier, weights!);
+            classNames = ClassesBeside(weights!);
             predicted = ClassifierPredictions.Torch(classifier, images, meanValues, stdValues);
         }
 
@@ -81,5 +85,29 @@ internal static class EvaluateCommand
         ConfusionPlot.Write(png, evaluation);
         stdout.WriteLine($"wrote {png}");
         return CommandErrors.Ok;
+    }
+
+    /// <summary>The class names of the <c>classes.json</c> beside <paramref name="weights"/> (a run folder's), or null when there is none.</summary>
+    private static IReadOnlyList<string>? ClassesBeside(string weights)
+    {
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, "classes.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        string[]? names;
+        try
+        {
+            names = JsonSerializer.Deserialize<string[]>(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            names = null;
+        }
+
+        return names is { Length: > 0 } && names.All(n => n is not null)
+            ? names
+            : throw new ModelArguments.Invalid($"{path} is not a JSON array of class names.");
     }
 }

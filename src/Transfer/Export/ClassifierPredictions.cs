@@ -1,13 +1,16 @@
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using Transfer.Data;
+using Transfer.Training;
 
 namespace Transfer.Export;
 
 /// <summary>
 /// The class each image is predicted as, by an ONNX file in ONNX Runtime or by a TorchSharp model in eval
 /// mode. An ONNX graph gets the images as its input type asks: uint8 pixels, or float in [0, 1] (a graph
-/// Transfer exported normalizes inside); its output is labels (int64) or scores (argmax taken).
+/// Transfer exported normalizes inside); its output is labels (int64) or scores: the argmax is taken, except of a
+/// one-logit binary head (<c>finetune.loss: bce</c>, scores <c>[N, 1]</c>), which predicts class 1 where the logit's
+/// sigmoid is above 0.5, as its training scored it.
 /// </summary>
 public static class ClassifierPredictions
 {
@@ -37,7 +40,7 @@ public static class ClassifierPredictions
                     : OrtValue.CreateTensorValueFromMemory(images.data<float>().ToArray(), images.shape);
                 using RunOptions run = new();
                 using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(run, [input], [feed], [output]);
-                predicted.AddRange(labels ? outputs[0].GetTensorDataAsSpan<long>().ToArray() : ArgMax(outputs[0].GetTensorDataAsSpan<float>(), size));
+                predicted.AddRange(labels ? outputs[0].GetTensorDataAsSpan<long>().ToArray() : Labels(outputs[0].GetTensorDataAsSpan<float>(), size));
             }
 
             return [.. predicted];
@@ -90,7 +93,7 @@ public static class ClassifierPredictions
                     x = x.div(torch.tensor(std.ToArray()).reshape(1, std.Count, 1, 1));
                 }
 
-                predicted.AddRange(model.forward(x).argmax(1).data<long>().ToArray());
+                predicted.AddRange(Labels(model.forward(x)).data<long>().ToArray());
             }
         }
         finally
@@ -101,8 +104,25 @@ public static class ClassifierPredictions
         return [.. predicted];
     }
 
+    /// <summary>The class of each row of <paramref name="scores"/> <c>[N, classes]</c>: the argmax, or a one-logit head's binary label.</summary>
+    internal static torch.Tensor Labels(torch.Tensor scores) =>
+        scores.shape[1] == 1 ? ClassifierLoss.BinaryLabels(scores) : scores.argmax(1);
+
+    /// <summary>The class of each of <paramref name="rows"/> rows of <paramref name="scores"/>: the argmax, or a one-logit head's binary label.</summary>
+    internal static long[] Labels(ReadOnlySpan<float> scores, long rows)
+    {
+        if (rows == 0 || scores.Length != rows)
+        {
+            return ArgMax(scores, rows);
+        }
+
+        using torch.Tensor logits = torch.tensor(scores.ToArray()).reshape(rows, 1);
+        using torch.Tensor labels = ClassifierLoss.BinaryLabels(logits);
+        return labels.data<long>().ToArray();
+    }
+
     /// <summary>The index of the highest score in each of <paramref name="rows"/> rows (the first on ties).</summary>
-    internal static long[] ArgMax(ReadOnlySpan<float> scores, long rows)
+    private static long[] ArgMax(ReadOnlySpan<float> scores, long rows)
     {
         int classes = checked((int)(scores.Length / rows));
         long[] best = new long[rows];

@@ -68,6 +68,12 @@ public static class OnnxExporter
         }
 
         long classes = ClassCount(model, options);
+        if (classes == 1 && options.Output != OnnxOutputKind.Logits)
+        {
+            throw new OnnxExportException(
+                $"Cannot export to ONNX: output {(options.Output == OnnxOutputKind.Label ? "label" : "probs")} takes an argmax or softmax over classes, which a one-logit (bce) head does not have; use output logits.");
+        }
+
         GraphProto graph = new() { Name = model.GetType().Name };
         graph.Input.Add(ValueInfo(InputName, options.Input == OnnxInputType.UInt8 ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Float, InputDims(options)));
         OnnxGraphBuilder builder = new(graph, options.Opset);

@@ -3,7 +3,10 @@ using Transfer.Data;
 
 namespace Transfer.Export;
 
-/// <summary>The label (and class name, when the model records them) an ONNX classifier gives each image file.</summary>
+/// <summary>
+/// The label (and class name, when the model records them) an ONNX classifier gives each image file: the argmax of
+/// its scores, or for a one-logit binary head (<c>finetune.loss: bce</c>) 1 where the logit's sigmoid is above 0.5.
+/// </summary>
 public static class OnnxPredictor
 {
     /// <summary>Classifies each image (PNG, JPEG, PGM or PPM) one at a time, in order.</summary>
@@ -43,7 +46,7 @@ public static class OnnxPredictor
                 using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(run, [input], [feed], [output]);
                 long label = session.OutputMetadata[output].ElementType == typeof(long)
                     ? outputs[0].GetTensorDataAsSpan<long>()[0]
-                    : ArgMax(outputs[0].GetTensorDataAsSpan<float>());
+                    : ClassifierPredictions.Labels(outputs[0].GetTensorDataAsSpan<float>(), 1)[0];
                 results.Add((image, label, names is not null && label >= 0 && label < names.Count ? names[(int)label] : null));
             }
 
@@ -53,16 +56,5 @@ public static class OnnxPredictor
         {
             throw new OnnxExportException($"ONNX Runtime cannot run {onnxPath}: {e.Message.Split('\n', 2)[0]}", e);
         }
-    }
-
-    private static long ArgMax(ReadOnlySpan<float> scores)
-    {
-        int best = 0;
-        for (int i = 1; i < scores.Length; i++)
-        {
-            best = scores[i] > scores[best] ? i : best;
-        }
-
-        return best;
     }
 }

@@ -61,7 +61,7 @@ public static class OnnxVerifier
 
                 torch.Tensor torchLogits = model.forward(input).contiguous();
                 float[] expected = torchLogits.data<float>().ToArray();
-                long[] torchPredicted = torchLogits.argmax(1).data<long>().ToArray();
+                long[] torchPredicted = ClassifierPredictions.Labels(torchLogits).data<long>().ToArray();
                 using OrtValue feed = Feed(options, images);
                 float[] actual = Run<float>(logitsSession, feed);
                 if (actual.Length != expected.Length)
@@ -146,6 +146,6 @@ public static class OnnxVerifier
             return Run<long>(graph, feed);
         }
 
-        return ClassifierPredictions.ArgMax(Run<float>(graph, feed), size);
+        return ClassifierPredictions.Labels(Run<float>(graph, feed), size);
     }
 }

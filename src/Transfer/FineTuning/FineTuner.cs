@@ -41,6 +41,7 @@ public static class FineTuner
         ArgumentNullException.ThrowIfNull(options);
         RunValidator.ThrowIfAny([
             .. RunValidator.OutFolder(options),
+            .. RunValidator.ResumedState(config, options),
             .. RunValidator.Device(config.Device),
             .. RunValidator.Model([.. model.named_parameters().Select(p => p.name)], config),
             .. RunValidator.Training(config),
@@ -58,7 +59,7 @@ public static class FineTuner
         CheckpointStore store = new(Path.Combine(options.OutDir, "checkpoints"));
 
         int start = 0;
-        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads };
+        TrainingProgress progress = new() { Seed = seed, Threads = config.Threads, Accumulate = config.Accumulate };
         OptimizerGroups groups;
         if (options.Resume && store.Latest() is { } latest)
         {
@@ -78,7 +79,8 @@ public static class FineTuner
                 LogUnfrozen(log, start + 1, groups.AddUnfrozen(start + 1));
             }
 
-            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer, ema);
+            // --resume --force may change accumulate at an epoch's end (ResumedState refuses it inside one).
+            progress = CheckpointStore.Restore(latest.Path, model, groups.Optimizer, ema) with { Accumulate = config.Accumulate };
             if (progress.Threads > 0 && progress.Threads != config.Threads)
             {
                 log.LogWarning(
@@ -104,7 +106,7 @@ public static class FineTuner
 
         using OptimizerGroups owned = groups;
         TensorBoardLog? board = options.TensorBoard
-            ? TensorBoardLog.Open(options.OutDir, progress.History, progress.History.Count == 0 && progress.InEpoch is null, groups.Groups[0].Label)
+            ? TensorBoardLog.Open(options.OutDir, progress.History, progress.History.Count == 0 && progress.InEpoch is null, groups.Groups)
             : null;
         FreezeReport? firstFreezing = null;
         string best = Path.Combine(options.OutDir, "best.safetensors");
@@ -139,7 +141,6 @@ public static class FineTuner
                 Ema = ema,
                 BeforeStep = beforeStep,
             };
-            board?.Rates(epoch, groups.Groups.Zip(groups.Optimizer.ParamGroups, (g, p) => (g.Label, p.LearningRate)));
             Stopwatch clock = Stopwatch.StartNew();
             double earlier = resumed?.Seconds ?? 0;
             int e = epoch;
@@ -154,7 +155,7 @@ public static class FineTuner
             {
                 PartialEpoch partial = new(reached.Examples, reached.LossSum, reached.Correct, earlier + clock.Elapsed.TotalSeconds);
                 string saved = store.Commit(model, groups.Optimizer, progress with { InEpoch = partial }, ema);
-                board?.Write(progress.History);
+                board?.Write(progress.History, groups.Groups);
                 int batch = EpochRunner.Batches(reached.Examples, config.BatchSize);
                 log.LogInformation(
                     "Interrupted in epoch {Epoch} after batch {Batch} of {Batches}; checkpoint written to {Checkpoint}",
@@ -183,7 +184,7 @@ public static class FineTuner
             if (epoch % config.Checkpoint.Every == 0 || epoch == config.Epochs || stop)
             {
                 store.Commit(model, groups.Optimizer, progress, ema);
-                board?.Write(progress.History);
+                board?.Write(progress.History, groups.Groups);
             }
 
             log.LogInformation(

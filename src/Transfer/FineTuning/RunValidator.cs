@@ -28,7 +28,7 @@ internal static class RunValidator
     /// </summary>
     public static List<RunProblem> Setup(RunConfig config, FineTuneOptions options, DataConfig? data)
     {
-        List<RunProblem> problems = [.. OutFolder(options), .. ResumedConfig(config, options), .. Device(config.FineTune.Device)];
+        List<RunProblem> problems = [.. OutFolder(options), .. ResumedConfig(config, options), .. ResumedState(config.FineTune, options), .. Device(config.FineTune.Device)];
         problems.AddRange(Training(config.FineTune));
         if (config.FineTune.Loss == LossKind.Bce && config.Export is { Output: not Transfer.Export.OnnxOutputKind.Logits } binaryExport)
         {
@@ -92,6 +92,46 @@ internal static class RunValidator
                 yield return new RunProblem(
                     "--resume", $"the config differs from {saved} in {string.Join(", ", changed)}; pass --resume --force to continue with the new config anyway");
             }
+        }
+    }
+
+    /// <summary>
+    /// What the checkpoint a resume starts from can continue into, whatever <c>--force</c> allows: <c>finetune.ema</c>
+    /// needs the weight average the checkpoint holds, and a checkpoint made inside an epoch continues only at the
+    /// <c>finetune.accumulate</c> it was made with. Everything else a forced resume may change (ema turned off, the
+    /// scheduler, grad_clip, label_smoothing, accumulate at an epoch's end) applies from the resumed point on.
+    /// </summary>
+    public static IEnumerable<RunProblem> ResumedState(FineTuneConfig config, FineTuneOptions options)
+    {
+        if (!options.Resume || File.Exists(options.OutDir) || new CheckpointStore(Path.Combine(options.OutDir, "checkpoints")).Latest() is not { } latest)
+        {
+            yield break;
+        }
+
+        if (config.Ema is not null && !File.Exists(Path.Combine(latest.Path, CheckpointStore.EmaFile)))
+        {
+            yield return new RunProblem(
+                "finetune.ema", $"the checkpoint in {latest.Path} holds no weight average (the run trained without ema), so it cannot continue one; resume without finetune.ema, or start a new run");
+        }
+
+        TrainingProgress? saved = ReadableProgress(latest.Path);
+        if (saved is { InEpoch: not null, Accumulate: > 0 } && saved.Accumulate != config.Accumulate)
+        {
+            yield return new RunProblem(
+                "finetune.accumulate",
+                $"the checkpoint in {latest.Path} was made inside epoch {saved.Epoch + 1}, whose optimizer steps group its batches by {saved.Accumulate}; resume with accumulate {saved.Accumulate} (it may change at an epoch's end)");
+        }
+    }
+
+    private static TrainingProgress? ReadableProgress(string checkpoint)
+    {
+        try
+        {
+            return CheckpointStore.ReadProgress(checkpoint);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or IOException)
+        {
+            return null; // the resume itself reports an unreadable state.json
         }
     }
 

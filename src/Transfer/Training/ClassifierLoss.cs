@@ -33,6 +33,12 @@ internal sealed record ClassifierLoss(LossKind Kind, double LabelSmoothing)
 
     /// <summary>How many of the batch's predictions are right (a one-element int64 tensor).</summary>
     public Tensor Correct(Tensor logits, Tensor labels) => Kind == LossKind.Bce
-        ? logits.reshape(-1).sigmoid().gt(0.5).to(int64).eq(labels).sum()
+        ? BinaryLabels(logits).eq(labels).sum()
         : logits.argmax(1).eq(labels).sum();
+
+    /// <summary>
+    /// The class a one-logit binary head predicts for each row of <paramref name="logits"/> (<c>[batch, 1]</c>):
+    /// 1 where the logit's sigmoid (the probability of class 1) is above 0.5, else 0 (int64).
+    /// </summary>
+    public static Tensor BinaryLabels(Tensor logits) => logits.reshape(-1).sigmoid().gt(0.5).to(int64);
 }

@@ -18,13 +18,13 @@ internal static class ExportFixtures
         return path;
     }
 
-    /// <summary>A folder with t10k-images/labels IDX gz files: <paramref name="count"/> random 28×28 images and labels 0–9.</summary>
-    public static string IdxFolder(int count, long seed)
+    /// <summary>A folder with t10k-images/labels IDX gz files: <paramref name="count"/> random 28×28 images and labels 0 to <paramref name="classes"/> - 1.</summary>
+    public static string IdxFolder(int count, long seed, int classes = 10)
     {
         string folder = TestFolders.New("idx");
         using torch.Generator generator = new((ulong)seed);
         using torch.Tensor images = torch.randint(0, 256, [count, 28, 28], generator: generator).to_type(torch.uint8);
-        using torch.Tensor labels = torch.randint(0, 10, [count], generator: generator).to_type(torch.uint8);
+        using torch.Tensor labels = torch.randint(0, classes, [count], generator: generator).to_type(torch.uint8);
         WriteIdx(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), 0x803, [count, 28, 28], images.data<byte>().ToArray());
         WriteIdx(Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"), 0x801, [count], labels.data<byte>().ToArray());
         return folder;

@@ -10,36 +10,8 @@ using static TorchSharp.torch;
 namespace Transfer.Tests.FineTuning;
 
 [Collection(nameof(InProcessTrainingCollection))]
-public sealed class FineTunerTests : IDisposable
+public sealed class FineTunerTests : TinyRunTests
 {
-    private readonly string _out = TinyRun.TempDir();
-    private readonly LabeledTensors _train = TinyRun.Data(256, 1);
-    private readonly LabeledTensors _val = TinyRun.Data(64, 2);
-
-    public void Dispose()
-    {
-        _train.Dispose();
-        _val.Dispose();
-        Directory.Delete(_out, true);
-    }
-
-    private static FineTuneConfig Config(int epochs = 3) => new()
-    {
-        Device = "cpu",
-        Epochs = epochs,
-        BatchSize = 32,
-        Optimizer = new OptimizerConfig(OptimizerType.Adam, 1e-2),
-    };
-
-    private FineTuneResult Run(nn.Module<Tensor, Tensor> model, FineTuneConfig config, string? outDir = null, bool resume = false,
-        CancellationToken cancel = default, IProgress<FineTuneProgress>? progress = null) =>
-        FineTuner.Train(model, _train, _val, config, 5, new FineTuneOptions
-        {
-            OutDir = outDir ?? _out,
-            Resume = resume,
-            Cancellation = cancel,
-            Progress = progress,
-        });
 
     [Fact]
     public void Frozen_tensors_including_batchnorm_statistics_are_bitwise_unchanged_and_the_rest_trains()
@@ -101,7 +73,7 @@ public sealed class FineTunerTests : IDisposable
         byte[] start = TinyRun.State(model)["conv.0.weight"];
         byte[]? afterEpoch1 = null;
         Run(model, Config(2) with { Freeze = ["conv.*"], Unfreeze = [new UnfreezeConfig(2, "conv.0.*", 1e-3)] },
-            progress: new Synchronous(p =>
+            progress: new SynchronousProgress(p =>
             {
                 if (p.Completed?.Epoch == 1)
                 {
@@ -127,7 +99,7 @@ public sealed class FineTunerTests : IDisposable
     {
         using var model = TinyRun.Model();
         FineTuneResult result = Run(model, Config(3) with { Scheduler = new SchedulerConfig(SchedulerType.Step, 1, 0.5) });
-        string[] lines = File.ReadAllLines(Path.Combine(_out, "metrics.csv"));
+        string[] lines = File.ReadAllLines(Path.Combine(Out, "metrics.csv"));
         Assert.Equal("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,lr_group0", lines[0]);
         Assert.Equal(4, lines.Length);
         Assert.Equal(["1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[0]));
@@ -136,9 +108,9 @@ public sealed class FineTunerTests : IDisposable
         Assert.All(lines.Skip(1), l => Assert.Equal(8, l.Split(',').Length));
         Assert.Equal(3, result.History.Count);
         Assert.True(result.History[^1].ValAcc > 0.5, $"val_acc {result.History[^1].ValAcc}");
-        Assert.True(File.Exists(Path.Combine(_out, "final.safetensors")));
-        Assert.True(File.Exists(Path.Combine(_out, "best.safetensors")));
-        byte[] png = File.ReadAllBytes(Path.Combine(_out, "curves.png"));
+        Assert.True(File.Exists(Path.Combine(Out, "final.safetensors")));
+        Assert.True(File.Exists(Path.Combine(Out, "best.safetensors")));
+        byte[] png = File.ReadAllBytes(Path.Combine(Out, "curves.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
 
@@ -152,24 +124,13 @@ public sealed class FineTunerTests : IDisposable
             Scheduler = new SchedulerConfig(SchedulerType.Cosine),
         };
         using var whole = TinyRun.Model();
-        Run(whole, config, Path.Combine(_out, "whole"));
+        Run(whole, config, Path.Combine(Out, "whole"));
 
-        string split = Path.Combine(_out, "split");
-        using (var first = TinyRun.Model())
-        {
-            using CancellationTokenSource cancel = new();
-            TrainingInterruptedException stopped = Assert.Throws<TrainingInterruptedException>(() => Run(first, config, split, cancel: cancel.Token,
-                progress: new Synchronous(p =>
-                {
-                    if (p.Completed is null && p.Epoch == 2 && p.Batch == 3)
-                    {
-                        cancel.Cancel();
-                    }
-                })));
-            Assert.Equal((2, 3), (stopped.Epoch, stopped.Batch));
-            Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-96"), stopped.Checkpoint);
-            Assert.Equal(["epoch-0002-at-96"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
-        }
+        string split = Path.Combine(Out, "split");
+        TrainingInterruptedException stopped = RunUntil(config, split, epoch: 2, batch: 3);
+        Assert.Equal((2, 3), (stopped.Epoch, stopped.Batch));
+        Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-96"), stopped.Checkpoint);
+        Assert.Equal(["epoch-0002-at-96"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
 
         // A checkpoint that was being written when the process died: ignored on resume.
         Directory.CreateDirectory(Path.Combine(split, "checkpoints", ".epoch-0002.deadbeef.tmp"));
@@ -180,11 +141,9 @@ public sealed class FineTunerTests : IDisposable
         Assert.Equal(1, result.ResumedFrom);
         Assert.Equal(TinyRun.State(whole), TinyRun.State(resumed));
         Assert.Equal(
-            File.ReadAllBytes(Path.Combine(_out, "whole", "final.safetensors")),
+            File.ReadAllBytes(Path.Combine(Out, "whole", "final.safetensors")),
             File.ReadAllBytes(Path.Combine(split, "final.safetensors")));
-        Assert.Equal(
-            File.ReadAllLines(Path.Combine(_out, "whole", "metrics.csv")).Select(DropSeconds),
-            File.ReadAllLines(Path.Combine(split, "metrics.csv")).Select(DropSeconds));
+        Assert.Equal(MetricsRows.WithoutSeconds(Path.Combine(Out, "whole")), MetricsRows.WithoutSeconds(split));
         Assert.Equal(["epoch-0003"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName));
     }
 
@@ -228,7 +187,7 @@ public sealed class FineTunerTests : IDisposable
         using var model = TinyRun.Model();
         using IntraOpThreads caller = IntraOpThreads.Use(2);
         List<int> during = [];
-        FineTuneResult result = Run(model, Config(1) with { Threads = 1 }, progress: new Synchronous(_ => during.Add(torch.get_num_threads())));
+        FineTuneResult result = Run(model, Config(1) with { Threads = 1 }, progress: new SynchronousProgress(_ => during.Add(torch.get_num_threads())));
         Assert.Equal([1], during.Distinct());
         Assert.Equal(2, torch.get_num_threads());
         Assert.Equal(("cpu", 1), (result.Device, result.Threads));
@@ -245,7 +204,7 @@ public sealed class FineTunerTests : IDisposable
         });
         Assert.True(result.StoppedEarly);
         Assert.True(result.History.Count < 20, $"{result.History.Count} epochs");
-        Assert.Equal(result.History.Count + 1, File.ReadAllLines(Path.Combine(_out, "metrics.csv")).Length);
+        Assert.Equal(result.History.Count + 1, File.ReadAllLines(Path.Combine(Out, "metrics.csv")).Length);
     }
 
     [Fact]
@@ -258,18 +217,10 @@ public sealed class FineTunerTests : IDisposable
 
         using var again = TinyRun.Model();
         var fresh = Assert.Throws<RuleConfigException>(() => Run(again, Config(2)));
-        Assert.Equal($"--out: {_out} already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
-        var seed = Assert.Throws<RuleConfigException>(() => FineTuner.Train(again, _train, _val, Config(2), 6,
-            new FineTuneOptions { OutDir = _out, Resume = true }));
-        Assert.Equal($"--resume: the checkpoint in {Path.Combine(_out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);
-    }
-
-    /// <summary>A metrics.csv line without its seconds column (the 7th; lr_groupN columns follow it).</summary>
-    private static string DropSeconds(string line) => string.Join(',', line.Split(',').Where((_, i) => i != 6));
-
-    private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
+        Assert.Equal($"--out: {Out} already holds a checkpoint of a run (epoch 1); pass --resume to continue it, or choose another --out", fresh.Message);
+        var seed = Assert.Throws<RuleConfigException>(() => FineTuner.Train(again, TrainSet, ValSet, Config(2), 6,
+            new FineTuneOptions { OutDir = Out, Resume = true }));
+        Assert.Equal($"--resume: the checkpoint in {Path.Combine(Out, "checkpoints", "epoch-0001")} was made with seed 5, not 6", seed.Message);
     }
 
     private sealed class GroupComparer : IEqualityComparer<OptimizerGroup>

@@ -86,6 +86,6 @@ public sealed class ImageFolderConfigTests
                 Normalize = NormalizeSpec.ImageNet,
             },
             c.Data.Transforms);
-        Assert.Equal((BadImagePolicy.Skip, 0.2), (c.Data.OnBadImage, c.Data.ValSplit));
+        Assert.Equal((BadImagePolicy.Skip, 0.2, true), (c.Data.OnBadImage, c.Data.ValSplit, c.Log.TensorBoard));
     }
 }

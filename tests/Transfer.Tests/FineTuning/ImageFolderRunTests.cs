@@ -86,28 +86,8 @@ public sealed class ImageFolderRunTests : IDisposable
         }
 
         string stopped = Path.Combine(_dir, "stopped");
-        int code;
-        using (Process p = CliProcess.Start("run", config, "--out", stopped))
-        {
-            Task<string> err = p.StandardError.ReadToEndAsync();
-            Task<string> output = p.StandardOutput.ReadToEndAsync();
-            Stopwatch waited = Stopwatch.StartNew();
-            while (!Directory.Exists(Path.Combine(stopped, "checkpoints", "epoch-0001")) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(300))
-            {
-                await Task.Delay(2);
-            }
-
-            Assert.False(p.HasExited, "the run ended before it could be interrupted");
-            using (Process kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                kill.WaitForExit();
-            }
-
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGINT");
-            code = p.ExitCode;
-            _ = await err;
-            _ = await output;
-        }
+        (int code, _, _) = await CliStops.SignalWhen(
+            "INT", () => Directory.Exists(Path.Combine(stopped, "checkpoints", "epoch-0001")), TimeSpan.FromSeconds(300), "run", config, "--out", stopped);
 
         Assert.Equal(130, code);
         string checkpoint = Assert.Single(Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!));
@@ -119,8 +99,8 @@ public sealed class ImageFolderRunTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "final.safetensors")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "classes.json")), File.ReadAllBytes(Path.Combine(stopped, "classes.json")));
         Assert.Equal(
-            File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(DropSeconds),
-            File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(DropSeconds));
+            MetricsRows.WithoutSeconds(whole),
+            MetricsRows.WithoutSeconds(stopped));
     }
 
     [Fact]
@@ -181,7 +161,4 @@ public sealed class ImageFolderRunTests : IDisposable
             both.Err.TrimEnd('\n').Split('\n')[^1]);
         Assert.False(Directory.Exists(Path.Combine(_dir, "a")) || Directory.Exists(Path.Combine(_dir, "b")));
     }
-
-    /// <summary>A metrics.csv line without its seconds column (the 7th; lr_groupN columns follow it).</summary>
-    private static string DropSeconds(string line) => string.Join(',', line.Split(',').Where((_, i) => i != 6));
 }

@@ -26,7 +26,7 @@ public sealed class MemoryTests
                 new FineTuneOptions
                 {
                     OutDir = dir,
-                    Progress = new Synchronous(p =>
+                    Progress = new SynchronousProgress(p =>
                     {
                         if (p.Completed is { Epoch: 2 or 10 } m)
                         {
@@ -54,10 +54,5 @@ public sealed class MemoryTests
 
         Assert.Equal(liveTwo, liveTen);
         Assert.True(afterTen <= afterTwo * 1.05, $"RSS grew from {afterTwo} to {afterTen} bytes");
-    }
-
-    private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
     }
 }

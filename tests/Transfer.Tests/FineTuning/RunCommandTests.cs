@@ -16,13 +16,6 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, true);
 
-    /// <summary>Whether a committed checkpoint exists (epochs can take milliseconds, and each replaces the last).</summary>
-    private static bool AnyCheckpoint(string outDir)
-    {
-        string folder = Path.Combine(outDir, "checkpoints");
-        return Directory.Exists(folder) && Directory.EnumerateDirectories(folder, "epoch-*").Any();
-    }
-
     [Fact]
     public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
@@ -31,19 +24,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
 
         string killed = Path.Combine(_out, "killed");
-        using (Process p = CliProcess.Start("run", Config, "--out", killed, "--set", "finetune.epochs=12"))
-        {
-            // Epochs take milliseconds and each checkpoint replaces the last: wait for any of them.
-            Stopwatch waited = Stopwatch.StartNew();
-            while (!AnyCheckpoint(killed) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                Thread.Sleep(5);
-            }
-
-            Assert.False(p.HasExited, "the run ended before it could be killed");
-            p.Kill(entireProcessTree: true); // SIGKILL on Linux
-            p.WaitForExit();
-        }
+        CliStops.KillWhen(() => CliStops.AnyCheckpoint(killed), "run", Config, "--out", killed, "--set", "finetune.epochs=12");
 
         Assert.False(File.Exists(Path.Combine(killed, "final.safetensors")));
         var resumed = CliProcess.Run("run", Config, "--out", killed, "--set", "finetune.epochs=12", "--resume");
@@ -66,18 +47,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
 
         string killed = Path.Combine(_out, "killed");
-        using (Process p = CliProcess.Start(["run", Config, "--out", killed, .. sets]))
-        {
-            Stopwatch waited = Stopwatch.StartNew();
-            while (!AnyCheckpoint(killed) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                Thread.Sleep(5);
-            }
-
-            Assert.False(p.HasExited, "the run ended before it could be killed");
-            p.Kill(entireProcessTree: true); // SIGKILL on Linux
-            p.WaitForExit();
-        }
+        CliStops.KillWhen(() => CliStops.AnyCheckpoint(killed), ["run", Config, "--out", killed, .. sets]);
 
         Assert.False(File.Exists(Path.Combine(killed, "final.safetensors")));
         var resumed = CliProcess.Run(["run", Config, "--out", killed, .. sets, "--resume"]);
@@ -88,8 +58,8 @@ public sealed class RunCommandTests : IDisposable
         }
 
         Assert.Equal(
-            File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != 6))),
-            File.ReadAllLines(Path.Combine(killed, "metrics.csv")).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != 6))));
+            MetricsRows.WithoutSeconds(whole),
+            MetricsRows.WithoutSeconds(killed));
     }
 
     [Fact]
@@ -114,29 +84,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
 
         string stopped = Path.Combine(_out, "stopped");
-        string stderr;
-        int code;
-        using (Process p = CliProcess.Start(["run", fashion, "--out", stopped, .. sets]))
-        {
-            Task<string> err = p.StandardError.ReadToEndAsync();
-            Task<string> output = p.StandardOutput.ReadToEndAsync();
-            Stopwatch waited = Stopwatch.StartNew();
-            while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                await Task.Delay(5);
-            }
-
-            Assert.False(p.HasExited, "the run ended before it could be interrupted");
-            using (Process kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                kill.WaitForExit();
-            }
-
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGINT");
-            code = p.ExitCode;
-            stderr = await err;
-            _ = await output;
-        }
+        (int code, _, string stderr) = await CliStops.SignalWhen(
+            "INT", () => CliStops.AnyCheckpoint(stopped), TimeSpan.FromSeconds(120), ["run", fashion, "--out", stopped, .. sets]);
 
         Assert.Equal(130, code);
         string[] lines = stderr.TrimEnd('\n').Split('\n');
@@ -153,34 +102,21 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "final.safetensors")), File.ReadAllBytes(Path.Combine(stopped, "final.safetensors")));
         Assert.Equal(
-            File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != 6))),
-            File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != 6))));
+            MetricsRows.WithoutSeconds(whole),
+            MetricsRows.WithoutSeconds(stopped));
     }
 
     [Fact]
     public async Task Sigterm_stops_after_a_batch_with_a_checkpoint_and_exit_code_143()
     {
         string stopped = Path.Combine(_out, "term");
-        using Process p = CliProcess.Start("run", Config, "--out", stopped, "--set", "finetune.epochs=500", "--set", "finetune.unfreeze=[]");
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        Task<string> output = p.StandardOutput.ReadToEndAsync();
-        Stopwatch waited = Stopwatch.StartNew();
         string checkpoints = Path.Combine(stopped, "checkpoints");
-        while (!AnyCheckpoint(stopped) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            await Task.Delay(5);
-        }
-
-        Assert.False(p.HasExited, "the run ended before it could be stopped");
-        using (Process kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            kill.WaitForExit();
-        }
-
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop after SIGTERM");
-        string[] lines = (await err).TrimEnd('\n').Split('\n');
-        Assert.Equal(string.Empty, await output);
-        Assert.Equal(143, p.ExitCode);
+        (int code, string output, string err) = await CliStops.SignalWhen(
+            "TERM", () => CliStops.AnyCheckpoint(stopped), TimeSpan.FromSeconds(120),
+            "run", Config, "--out", stopped, "--set", "finetune.epochs=500", "--set", "finetune.unfreeze=[]");
+        string[] lines = err.TrimEnd('\n').Split('\n');
+        Assert.Equal(string.Empty, output);
+        Assert.Equal(143, code);
         Assert.StartsWith("SIGTERM: stopped after a batch and saved a checkpoint; resume with: transfer run ", lines[^1]);
         Assert.Matches("^epoch-[0-9]{4}-at-[0-9]+$", Path.GetFileName(Assert.Single(Directory.GetDirectories(checkpoints))));
     }

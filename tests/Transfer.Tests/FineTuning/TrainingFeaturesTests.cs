@@ -14,37 +14,8 @@ namespace Transfer.Tests.FineTuning;
 /// what is evaluated and saved, metrics.csv has every group's rate, and BCE trains a one-logit binary head.
 /// </summary>
 [Collection(nameof(InProcessTrainingCollection))]
-public sealed class TrainingFeaturesTests : IDisposable
+public sealed class TrainingFeaturesTests : TinyRunTests
 {
-    private readonly string _out = TinyRun.TempDir();
-    private readonly LabeledTensors _train = TinyRun.Data(256, 1);
-    private readonly LabeledTensors _val = TinyRun.Data(64, 2);
-
-    public void Dispose()
-    {
-        _train.Dispose();
-        _val.Dispose();
-        Directory.Delete(_out, true);
-    }
-
-    private static FineTuneConfig Config(int epochs) => new()
-    {
-        Device = "cpu",
-        Epochs = epochs,
-        BatchSize = 32,
-        Optimizer = new OptimizerConfig(OptimizerType.Adam, 1e-2),
-    };
-
-    private FineTuneResult Run(
-        nn.Module<Tensor, Tensor> model, FineTuneConfig config, string outDir, bool resume = false, CancellationToken cancel = default,
-        IProgress<FineTuneProgress>? progress = null, LabeledTensors? train = null, LabeledTensors? val = null) =>
-        FineTuner.Train(model, train ?? _train, val ?? _val, config, 5, new FineTuneOptions
-        {
-            OutDir = outDir,
-            Resume = resume,
-            Cancellation = cancel,
-            Progress = progress,
-        });
 
     public static TheoryData<string> Schedules => ["onecycle", "plateau"];
 
@@ -65,30 +36,19 @@ public sealed class TrainingFeaturesTests : IDisposable
                 ? new SchedulerConfig(SchedulerType.OneCycle) { WarmupEpochs = 1 }
                 : new SchedulerConfig(SchedulerType.Plateau) { WarmupEpochs = 1, Metric = Metric.ValAcc, Patience = 0, Threshold = 0.5 },
         };
-        string whole = Path.Combine(_out, "whole");
+        string whole = Path.Combine(Out, "whole");
         using (var model = TinyRun.Model())
         {
             Run(model, config, whole);
         }
 
-        string split = Path.Combine(_out, "split");
-        using (var first = TinyRun.Model())
-        {
-            using CancellationTokenSource cancel = new();
-            TrainingInterruptedException stopped = Assert.Throws<TrainingInterruptedException>(() => Run(first, config, split, cancel: cancel.Token,
-                progress: new Synchronous(p =>
-                {
-                    if (p.Completed is null && p.Epoch == 2 && p.Batch == 4)
-                    {
-                        cancel.Cancel();
-                    }
-                })));
+        string split = Path.Combine(Out, "split");
+        TrainingInterruptedException stopped = RunUntil(config, split, epoch: 2, batch: 4);
 
-            // Asked to stop after batch 4, the run finishes the accumulation group (batches 4 to 6) first.
-            Assert.Equal((2, 6), (stopped.Epoch, stopped.Batch));
-            Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-192"), stopped.Checkpoint);
-            Assert.True(File.Exists(Path.Combine(stopped.Checkpoint, "ema.safetensors")));
-        }
+        // Asked to stop after batch 4, the run finishes the accumulation group (batches 4 to 6) first.
+        Assert.Equal((2, 6), (stopped.Epoch, stopped.Batch));
+        Assert.Equal(Path.Combine(split, "checkpoints", "epoch-0002-at-192"), stopped.Checkpoint);
+        Assert.True(File.Exists(Path.Combine(stopped.Checkpoint, "ema.safetensors")));
 
         using (var resumed = TinyRun.Model(seed: 99))
         {
@@ -102,7 +62,7 @@ public sealed class TrainingFeaturesTests : IDisposable
         }
 
         List<string[]> rows = Rows(whole);
-        Assert.Equal(rows.Select(DropSeconds), Rows(split).Select(DropSeconds));
+        Assert.Equal(MetricsRows.WithoutSeconds(whole), MetricsRows.WithoutSeconds(split));
         Assert.Equal(["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "lr_group0", "lr_group1", "lr_group2"], rows[0]);
         List<double> firstGroup = [.. rows.Skip(1).Select(r => double.Parse(r[7], System.Globalization.CultureInfo.InvariantCulture))];
         Assert.Equal(1e-3, firstGroup[0], 15); // warmup: 0.1 of the default group's 1e-2
@@ -114,15 +74,15 @@ public sealed class TrainingFeaturesTests : IDisposable
     {
         using var model = TinyRun.Model();
         Dictionary<string, byte[]> initial = TinyRun.State(model);
-        FineTuneResult result = Run(model, Config(2) with { Ema = 0.5, Freeze = ["conv.0.*"] }, _out);
+        FineTuneResult result = Run(model, Config(2) with { Ema = 0.5, Freeze = ["conv.0.*"] }, Out);
 
-        Dictionary<string, byte[]> final = Tensors(Path.Combine(_out, "final.safetensors"));
+        Dictionary<string, byte[]> final = Tensors(Path.Combine(Out, "final.safetensors"));
         Assert.Equal(final, TinyRun.State(model)); // the model left in memory is the average too
-        Assert.Equal(final, Tensors(Path.Combine(_out, "checkpoints", "epoch-0002", "ema.safetensors")));
+        Assert.Equal(final, Tensors(Path.Combine(Out, "checkpoints", "epoch-0002", "ema.safetensors")));
         Assert.Equal(initial["conv.0.weight"], final["conv.0.weight"]); // frozen tensors stay bitwise as loaded
 
         using var trained = TinyRun.Model(seed: 7);
-        using (FileStream s = File.OpenRead(Path.Combine(_out, "checkpoints", "epoch-0002", "model.dat")))
+        using (FileStream s = File.OpenRead(Path.Combine(Out, "checkpoints", "epoch-0002", "model.dat")))
         using (BinaryReader reader = new(s))
         {
             trained.load(reader);
@@ -133,7 +93,7 @@ public sealed class TrainingFeaturesTests : IDisposable
         // The last row's validation numbers are the average's.
         using (IntraOpThreads.Use(1))
         {
-            (double loss, double acc, _) = TrainingLoop.Evaluate(model, _val);
+            (double loss, double acc, _) = TrainingLoop.Evaluate(model, ValSet);
             Assert.Equal((result.History[^1].ValLoss, result.History[^1].ValAcc), (loss, acc));
         }
     }
@@ -148,7 +108,7 @@ public sealed class TrainingFeaturesTests : IDisposable
             ParamGroups = [new ParamGroupConfig("fc.1.*", 1e-3)],
             Unfreeze = [new UnfreezeConfig(2, "conv.0.*", 5e-4)],
             Scheduler = new SchedulerConfig(SchedulerType.Step, 1, 0.5),
-        }, _out);
+        }, Out);
         Assert.Equal(
             [
                 "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,lr_group0,lr_group1,lr_group2",
@@ -156,16 +116,16 @@ public sealed class TrainingFeaturesTests : IDisposable
                 "2,0.005,0.0005,0.00025",
                 "3,0.0025,0.00025,0.000125",
             ],
-            File.ReadAllLines(Path.Combine(_out, "metrics.csv")).Select((l, i) => i == 0 ? l : string.Join(',', l.Split(',').Where((_, c) => c == 0 || c >= 7))));
+            File.ReadAllLines(Path.Combine(Out, "metrics.csv")).Select((l, i) => i == 0 ? l : string.Join(',', l.Split(',').Where((_, c) => c == 0 || c >= 7))));
     }
 
     [Fact]
     public void Bce_trains_a_one_logit_head_and_scores_a_logit_whose_sigmoid_is_above_one_half_as_class_one()
     {
-        using LabeledTensors train = Binary(_train);
-        using LabeledTensors val = Binary(_val);
+        using LabeledTensors train = Binary(TrainSet);
+        using LabeledTensors val = Binary(ValSet);
         using var model = OneLogitModel();
-        FineTuneResult result = Run(model, Config(3) with { Loss = LossKind.Bce }, _out, train: train, val: val);
+        FineTuneResult result = Run(model, Config(3) with { Loss = LossKind.Bce }, Out, train: train, val: val);
 
         Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss, "BCE did not train");
         using (no_grad())
@@ -183,26 +143,26 @@ public sealed class TrainingFeaturesTests : IDisposable
     [Fact]
     public void Bce_refuses_a_head_wider_than_one_logit_and_data_with_more_than_two_classes()
     {
-        using LabeledTensors train = Binary(_train);
-        using LabeledTensors val = Binary(_val);
+        using LabeledTensors train = Binary(TrainSet);
+        using LabeledTensors val = Binary(ValSet);
         using var wide = TinyRun.Model();
-        var e = Assert.Throws<RuleConfigException>(() => Run(wide, Config(1) with { Loss = LossKind.Bce }, _out, train: train, val: val));
+        var e = Assert.Throws<RuleConfigException>(() => Run(wide, Config(1) with { Loss = LossKind.Bce }, Out, train: train, val: val));
         Assert.Equal(
             "finetune.loss: bce needs a one-logit head, but Sequential's head has 4 outputs; give the model 1 output (e.g. target.classes: 1)",
             e.Message);
 
         using var narrow = OneLogitModel();
-        e = Assert.Throws<RuleConfigException>(() => Run(narrow, Config(1) with { Loss = LossKind.Bce }, _out));
+        e = Assert.Throws<RuleConfigException>(() => Run(narrow, Config(1) with { Loss = LossKind.Bce }, Out));
         Assert.Equal(
             "finetune.loss: bce trains a binary classifier (labels 0 and 1), but the data has 4 classes; use loss: cross_entropy",
             e.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_out));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Out));
     }
 
     [Fact]
     public void Bf16_is_refused_in_one_line_before_the_run_writes_anything()
     {
-        string outDir = Path.Combine(_out, "new");
+        string outDir = Path.Combine(Out, "new");
         RunConfig config = RunConfigReader.Load(
             Path.Combine(RepoPaths.Root, "configs", "imagefolder-example.yaml"), ["finetune.precision=bf16", "finetune.grad_clip=0"]);
         var e = Assert.Throws<RuleConfigException>(() => FineTuneRun.Execute(config, new FineTuneOptions { OutDir = outDir }));
@@ -218,7 +178,7 @@ public sealed class TrainingFeaturesTests : IDisposable
     {
         RunConfig config = RunConfigReader.Load(
             Path.Combine(RepoPaths.Root, "configs", "imagefolder-example.yaml"), ["finetune.loss=bce", "export={output: probs}"]);
-        var e = Assert.Throws<RuleConfigException>(() => FineTuneRun.Execute(config, new FineTuneOptions { OutDir = Path.Combine(_out, "new") }));
+        var e = Assert.Throws<RuleConfigException>(() => FineTuneRun.Execute(config, new FineTuneOptions { OutDir = Path.Combine(Out, "new") }));
         Assert.Equal(
             "export.output: 'probs' takes a softmax or argmax over classes, which a one-logit bce head does not have; use output: logits", e.Message);
     }
@@ -248,11 +208,4 @@ public sealed class TrainingFeaturesTests : IDisposable
 
     private static List<string[]> Rows(string folder) =>
         [.. File.ReadAllLines(Path.Combine(folder, "metrics.csv")).Select(l => l.Split(','))];
-
-    private static string DropSeconds(string[] row) => string.Join(',', row.Where((_, i) => i != 6));
-
-    private sealed class Synchronous(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
-    }
 }

@@ -51,6 +51,21 @@ internal static class TfEventFile
         return (version, scalars);
     }
 
+    /// <summary>The offset just past each record of the file (TFRecord framing only).</summary>
+    public static IReadOnlyList<long> RecordEnds(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        List<long> ends = [];
+        long at = 0;
+        while (at < bytes.Length)
+        {
+            at += 12 + checked((long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan((int)at, 8))) + 4;
+            ends.Add(at);
+        }
+
+        return ends;
+    }
+
     private static IEnumerable<(string, float)> Summary(ByteString summary)
     {
         CodedInputStream input = summary.CreateCodedInput();

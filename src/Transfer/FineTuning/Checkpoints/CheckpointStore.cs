@@ -21,7 +21,8 @@ internal sealed class CheckpointStore
     private static readonly string[] Files = ["model.dat", "optimizer.dat", "state.json"];
 
     /// <summary>The weight average (<c>finetune.ema</c>), beside the other files when the run keeps one.</summary>
-    private const string EmaFile = "ema.safetensors";
+    /// <summary>The weight average's file in a checkpoint of a run with <c>finetune.ema</c>.</summary>
+    internal const string EmaFile = "ema.safetensors";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public CheckpointStore(string folder)

@@ -19,6 +19,12 @@ internal sealed record TrainingProgress
     /// </summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// The <c>finetune.accumulate</c> the run trained with (0 in checkpoints older than the setting): a checkpoint made
+    /// inside an epoch continues only at the same value, as its optimizer steps group that epoch's batches by it.
+    /// </summary>
+    public int Accumulate { get; init; }
+
     /// <summary>Rows of <c>metrics.csv</c> so far.</summary>
     public List<EpochMetrics> History { get; init; } = [];
 

@@ -3,34 +3,33 @@ using Google.Protobuf;
 namespace Transfer.Logging;
 
 /// <summary>
-/// Reads back how far TensorBoard event files got: the largest step recorded for a tag. The files are TFRecord
-/// streams (8-byte little-endian length, 4-byte CRC of it, the <c>Event</c> protobuf, 4-byte CRC of it); reading
-/// stops at the first record that is cut short or does not parse, as TensorBoard does, so a file a killed process
-/// left half-written counts up to its last whole record. CRCs are not checked: the step only decides what to
-/// write again, never what to trust.
+/// Reads back which scalars TensorBoard event files already hold: the (step, tag) of every scalar value. The files
+/// are TFRecord streams (8-byte little-endian length, 4-byte CRC of it, the <c>Event</c> protobuf, 4-byte CRC of
+/// it); reading stops at the first record that is cut short or does not parse, as TensorBoard does, so a file a
+/// killed process left half-written counts up to its last whole record. CRCs are not checked: what is read only
+/// decides what to write again, never what to trust.
 /// </summary>
-internal static class EventFileSteps
+internal static class WrittenScalars
 {
-    /// <summary>The largest step with a scalar of <paramref name="tag"/> in the folder's event files, 0 when none.</summary>
-    public static int LastStep(string folder, string tag)
+    /// <summary>The (step, tag) of every scalar in the folder's event files; empty when there are none.</summary>
+    public static HashSet<(long Step, string Tag)> In(string folder)
     {
+        HashSet<(long, string)> written = [];
         if (!Directory.Exists(folder))
         {
-            return 0;
+            return written;
         }
 
-        long last = 0;
         foreach (string file in Directory.EnumerateFiles(folder, "events.out.tfevents.*"))
         {
-            last = Math.Max(last, LastStepIn(file, tag));
+            AddFrom(file, written);
         }
 
-        return (int)Math.Min(last, int.MaxValue);
+        return written;
     }
 
-    private static long LastStepIn(string file, string tag)
+    private static void AddFrom(string file, HashSet<(long, string)> written)
     {
-        long last = 0;
         using FileStream stream = File.OpenRead(file);
         using BinaryReader reader = new(stream);
         while (stream.Length - stream.Position >= 12)
@@ -46,9 +45,10 @@ internal static class EventFileSteps
             reader.ReadUInt32();
             try
             {
-                if (StepOf(record, tag) is long step)
+                (long step, List<string> tags) = Scalars(record);
+                foreach (string tag in tags)
                 {
-                    last = Math.Max(last, step);
+                    written.Add((step, tag));
                 }
             }
             catch (InvalidProtocolBufferException)
@@ -56,16 +56,14 @@ internal static class EventFileSteps
                 break;
             }
         }
-
-        return last;
     }
 
-    /// <summary>The event's step when its summary holds a value tagged <paramref name="tag"/> (Event: step = 2, summary = 5; Summary.Value: tag = 1).</summary>
-    private static long? StepOf(byte[] record, string tag)
+    /// <summary>The event's step and the tags of its summary's values (Event: step = 2, summary = 5; Summary.Value: tag = 1).</summary>
+    private static (long Step, List<string> Tags) Scalars(byte[] record)
     {
         CodedInputStream input = new(record);
         long step = 0;
-        bool tagged = false;
+        List<string> tags = [];
         uint field;
         while ((field = input.ReadTag()) != 0)
         {
@@ -75,7 +73,7 @@ internal static class EventFileSteps
                     step = input.ReadInt64();
                     break;
                 case 5 when WireFormat.GetTagWireType(field) == WireFormat.WireType.LengthDelimited:
-                    tagged |= SummaryHasTag(input.ReadBytes(), tag);
+                    AddTags(input.ReadBytes(), tags);
                     break;
                 default:
                     input.SkipLastField();
@@ -83,32 +81,27 @@ internal static class EventFileSteps
             }
         }
 
-        return tagged ? step : null;
+        return (step, tags);
     }
 
-    private static bool SummaryHasTag(ByteString summary, string tag)
+    private static void AddTags(ByteString summary, List<string> tags)
     {
         CodedInputStream input = summary.CreateCodedInput();
         uint field;
         while ((field = input.ReadTag()) != 0)
         {
-            if (WireFormat.GetTagFieldNumber(field) == 1 && WireFormat.GetTagWireType(field) == WireFormat.WireType.LengthDelimited)
-            {
-                if (ValueHasTag(input.ReadBytes(), tag))
-                {
-                    return true;
-                }
-            }
-            else
+            if (WireFormat.GetTagFieldNumber(field) != 1 || WireFormat.GetTagWireType(field) != WireFormat.WireType.LengthDelimited)
             {
                 input.SkipLastField();
             }
+            else if (TagOf(input.ReadBytes()) is { } tag)
+            {
+                tags.Add(tag);
+            }
         }
-
-        return false;
     }
 
-    private static bool ValueHasTag(ByteString value, string tag)
+    private static string? TagOf(ByteString value)
     {
         CodedInputStream input = value.CreateCodedInput();
         uint field;
@@ -116,12 +109,12 @@ internal static class EventFileSteps
         {
             if (WireFormat.GetTagFieldNumber(field) == 1 && WireFormat.GetTagWireType(field) == WireFormat.WireType.LengthDelimited)
             {
-                return input.ReadString() == tag;
+                return input.ReadString();
             }
 
             input.SkipLastField();
         }
 
-        return false;
+        return null;
     }
 }
