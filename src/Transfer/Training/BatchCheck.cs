@@ -99,6 +99,9 @@ internal static class BatchCheck
     /// (<c>Expected more than 1 value per channel when training</c>); TorchSharp computes on, and the layer's running
     /// variance becomes NaN. That happens when a training batch holds one example and the layer sees a 1 × 1 map (or a
     /// BatchNorm1d a [1, C] input): refuse it before training, naming the layer and a batch size that avoids it.
+    /// One example goes through the model with its BatchNorm layers alone in training mode (so nothing else, such as
+    /// dropout, draws random numbers), without gradients; a layer whose running variance turns NaN is the one, and
+    /// every layer's running statistics are put back bit for bit.
     /// </summary>
     private static void BatchOfOne(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, int batchSize)
     {
@@ -108,34 +111,46 @@ internal static class BatchCheck
             return;
         }
 
-        string? layer = null;
-        List<Action> removers = [];
-        foreach ((string name, nn.Module module) in model.named_modules())
+        (string Name, TorchSharp.Modules.BatchNorm Norm)[] norms =
+        [
+            .. model.named_modules()
+                .Where(m => m.module is TorchSharp.Modules.BatchNorm { running_mean: not null, running_var: not null })
+                .Select(m => (m.name, (TorchSharp.Modules.BatchNorm)m.module)),
+        ];
+        if (norms.Length == 0)
         {
-            if (module is TorchSharp.Modules.BatchNorm norm)
-            {
-                var hook = norm.register_forward_pre_hook((_, input) =>
-                {
-                    layer ??= input.numel() == input.shape[1] ? name : null;
-                    return input;
-                });
-                removers.Add(hook.remove);
-            }
+            return;
         }
 
         bool training = model.training;
         Device device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        try
+        string? layer = null;
+        using (IDisposable scope = torch.NewDisposeScope())
+        using (IDisposable noGrad = torch.no_grad())
         {
-            using IDisposable scope = torch.NewDisposeScope();
-            using IDisposable noGrad = torch.no_grad();
-            model.eval();
-            model.forward(train.Images.narrow(0, 0, 1).to(device));
-        }
-        finally
-        {
-            model.train(training);
-            removers.ForEach(remove => remove());
+            Tensor?[][] saved = [.. norms.Select(n => new[] { n.Norm.running_mean!.clone(), n.Norm.running_var!.clone(), n.Norm.num_batches_tracked?.clone() })];
+            try
+            {
+                model.eval();
+                foreach ((_, TorchSharp.Modules.BatchNorm norm) in norms)
+                {
+                    norm.train();
+                }
+
+                model.forward(train.Images.narrow(0, 0, 1).to(device));
+                layer = norms.Select(n => n.Name).Where((_, i) => norms[i].Norm.running_var!.isnan().any().item<bool>()).FirstOrDefault();
+            }
+            finally
+            {
+                for (int i = 0; i < norms.Length; i++)
+                {
+                    norms[i].Norm.running_mean!.copy_(saved[i][0]!);
+                    norms[i].Norm.running_var!.copy_(saved[i][1]!);
+                    norms[i].Norm.num_batches_tracked?.copy_(saved[i][2]!);
+                }
+
+                model.train(training);
+            }
         }
 
         if (layer is not null)

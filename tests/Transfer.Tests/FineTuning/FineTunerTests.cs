@@ -262,10 +262,16 @@ public sealed class FineTunerTests : IDisposable
             e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_out));
 
-        // The suggested size trains; so does the same data through a BatchNorm2d that sees a 6 x 6 map per example.
+        // The suggested size trains. A BatchNorm2d that sees a 6 x 6 map per example takes a batch of one: the check
+        // passes and leaves every running statistic (and the train/eval mode) exactly as it was.
         Assert.All(FineTuner.Train(model, train, _val, Config(1) with { BatchSize = 31 }, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
         using var conv = TinyRun.Model();
-        Assert.All(FineTuner.Train(conv, train, _val, Config(1), 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
+        Dictionary<string, byte[]> before = TinyRun.State(conv);
+        BatchCheck.Run(conv, "TinyRun", train, _val, batchSize: 32);
+        Dictionary<string, byte[]> after = TinyRun.State(conv);
+        Assert.Contains("conv.1.num_batches_tracked", after.Keys);
+        Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), $"{kv.Key} changed"));
+        Assert.True(conv.training);
     }
 
     [Fact]
