@@ -28,10 +28,13 @@ internal static class PyTorchProcess
     /// <summary>True where /usr/bin/python3 can import torch; tests skip otherwise.</summary>
     public static bool Available => Importable.Value;
 
-    /// <summary>Runs <paramref name="script"/> with one argument and returns its stdout; throws with its stderr on failure.</summary>
-    public static string Run(string script, string argument)
+    /// <summary>
+    /// Runs <paramref name="script"/> with one argument, in <paramref name="folder"/> when given, and returns its
+    /// stdout; throws with its stderr on failure.
+    /// </summary>
+    public static string Run(string script, string argument, string? folder = null)
     {
-        ProcessStartInfo start = new(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        ProcessStartInfo start = new(Python) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder ?? string.Empty };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
         start.ArgumentList.Add(argument);

@@ -37,6 +37,12 @@ public static class EvaluationData
             return validation;
         }
 
+        if (Directory.Exists(Path.Combine(data, "train")))
+        {
+            throw new DataFormatException(
+                data, "is an image folder without val/: evaluation reads val/<class>/ images (a run's validation.split is drawn from train/, not kept as files); put held-out images in val/<class>/");
+        }
+
         return Idx(data);
     }
 

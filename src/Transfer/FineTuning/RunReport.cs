@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Transfer.Freezing;
 using Transfer.Rules.Planning;
 using Transfer.Rules.Reports;
@@ -56,7 +57,8 @@ internal static class RunReport
             root["files"] = files.DeepClone();
         }
 
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+        // A diverged run's NaN or infinite losses are written as the strings "NaN", "Infinity", "-Infinity".
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }).ReplaceLineEndings("\n") + "\n";
     }
 
     /// <summary>The training features as config.yaml names them (null for off), and which weights the files hold.</summary>

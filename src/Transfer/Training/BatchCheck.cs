@@ -21,9 +21,10 @@ internal static class BatchCheck
     /// <param name="train">The training data.</param>
     /// <param name="validation">The validation data.</param>
     /// <param name="loss">The training loss: bce needs a one-logit head and two classes.</param>
+    /// <param name="batchSize">Examples per training batch (0: not checked): a batch of one must not reach a BatchNorm as one value per channel.</param>
     public static void Run(
         nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation,
-        FineTuning.Config.LossKind loss = FineTuning.Config.LossKind.CrossEntropy)
+        FineTuning.Config.LossKind loss = FineTuning.Config.LossKind.CrossEntropy, int batchSize = 0)
     {
         if (train.Images.dim() != 4)
         {
@@ -36,6 +37,7 @@ internal static class BatchCheck
         }
 
         long outputs = Outputs(model, modelName, train.Images);
+        BatchOfOne(model, modelName, train, batchSize);
         long classes = Math.Max(train.ClassCount, Math.Max(LargestLabel(train), LargestLabel(validation)) + 1);
         if (loss == FineTuning.Config.LossKind.Bce)
         {
@@ -89,6 +91,77 @@ internal static class BatchCheck
         finally
         {
             model.train(training);
+        }
+    }
+
+    /// <summary>
+    /// PyTorch refuses a BatchNorm in training mode an input with one value per channel
+    /// (<c>Expected more than 1 value per channel when training</c>); TorchSharp computes on, and the layer's running
+    /// variance becomes NaN. That happens when a training batch holds one example and the layer sees a 1 × 1 map (or a
+    /// BatchNorm1d a [1, C] input): refuse it before training, naming the layer and a batch size that avoids it.
+    /// One example goes through the model with its BatchNorm layers alone in training mode (so nothing else, such as
+    /// dropout, draws random numbers), without gradients; a layer whose running variance turns NaN is the one, and
+    /// every layer's running statistics are put back bit for bit.
+    /// </summary>
+    private static void BatchOfOne(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, int batchSize)
+    {
+        long count = train.Count;
+        if (batchSize <= 0 || (batchSize > 1 && count % batchSize != 1 && count != 1))
+        {
+            return;
+        }
+
+        (string Name, TorchSharp.Modules.BatchNorm Norm)[] norms =
+        [
+            .. model.named_modules()
+                .Where(m => m.module is TorchSharp.Modules.BatchNorm { running_mean: not null, running_var: not null })
+                .Select(m => (m.name, (TorchSharp.Modules.BatchNorm)m.module)),
+        ];
+        if (norms.Length == 0)
+        {
+            return;
+        }
+
+        bool training = model.training;
+        Device device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        string? layer = null;
+        using (IDisposable scope = torch.NewDisposeScope())
+        using (IDisposable noGrad = torch.no_grad())
+        {
+            Tensor?[][] saved = [.. norms.Select(n => new[] { n.Norm.running_mean!.clone(), n.Norm.running_var!.clone(), n.Norm.num_batches_tracked?.clone() })];
+            try
+            {
+                model.eval();
+                foreach ((_, TorchSharp.Modules.BatchNorm norm) in norms)
+                {
+                    norm.train();
+                }
+
+                model.forward(train.Images.narrow(0, 0, 1).to(device));
+                layer = norms.Select(n => n.Name).Where((_, i) => norms[i].Norm.running_var!.isnan().any().item<bool>()).FirstOrDefault();
+            }
+            finally
+            {
+                for (int i = 0; i < norms.Length; i++)
+                {
+                    norms[i].Norm.running_mean!.copy_(saved[i][0]!);
+                    norms[i].Norm.running_var!.copy_(saved[i][1]!);
+                    norms[i].Norm.num_batches_tracked?.copy_(saved[i][2]!);
+                }
+
+                model.train(training);
+            }
+        }
+
+        if (layer is not null)
+        {
+            string batches = count == 1 ? "the training set holds 1 example"
+                : batchSize == 1 ? "finetune.batch_size is 1"
+                : $"the last training batch holds 1 example ({count} = {count / batchSize} × {batchSize} + 1)";
+            long better = Enumerable.Range(2, (int)Math.Min(count, 4096)).OrderBy(b => Math.Abs(b - batchSize)).FirstOrDefault(b => count % b != 1);
+            string fix = count == 1 ? "add training examples" : $"choose a batch_size that leaves no batch of one (e.g. {better})";
+            throw new RuleConfigException(
+                $"finetune.batch_size: {batches}, and {modelName}'s BatchNorm '{layer}' would then see one value per channel, which PyTorch refuses in training (its running variance would become NaN); {fix}");
         }
     }
 

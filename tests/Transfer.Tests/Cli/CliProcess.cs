@@ -6,20 +6,27 @@ namespace Transfer.Tests.Cli;
 internal static class CliProcess
 {
     /// <summary>Starts the command with redirected output; the caller reads and waits.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartIn(null, args);
+
+    /// <summary>Starts the command in <paramref name="folder"/> (relative paths on its command line resolve there); null: the test's.</summary>
+    public static Process StartIn(string? folder, params string[] args)
     {
         ProcessStartInfo start = new("dotnet", [Path.Combine(AppContext.BaseDirectory, "Transfer.Cli.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = folder ?? string.Empty,
         };
         return Process.Start(start)!;
     }
 
     /// <summary>Runs the command to its end: exit code, stdout and stderr.</summary>
-    public static (int Code, string Out, string Err) Run(params string[] args)
+    public static (int Code, string Out, string Err) Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>Runs the command in <paramref name="folder"/> to its end: exit code, stdout and stderr.</summary>
+    public static (int Code, string Out, string Err) RunIn(string? folder, params string[] args)
     {
-        using Process p = Start(args);
+        using Process p = StartIn(folder, args);
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         string stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();

@@ -82,6 +82,22 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
+    public void An_image_folder_without_val_is_named_as_such_not_as_a_folder_missing_idx_files()
+    {
+        string folder = TestFolders.New("export-photos");
+        Directory.CreateDirectory(Path.Combine(folder, "photos", "train", "cat"));
+        string weights = ExportFixtures.Weights(new LeNet6(), 3, Path.Combine(folder, "lenet6.safetensors"));
+
+        (int code, string stdout, string stderr) = CliProcess.Run(
+            "evaluate", "--model", "LeNet6", "--weights", weights, "--data", Path.Combine(folder, "photos"));
+
+        Assert.Equal((2, string.Empty), (code, stdout));
+        Assert.Equal(
+            $"error: {folder}/photos: is an image folder without val/: evaluation reads val/<class>/ images (a run's validation.split is drawn from train/, not kept as files); put held-out images in val/<class>/\n",
+            stderr);
+    }
+
+    [Fact]
     public void Unknown_output_kind_is_a_usage_error_from_the_real_command()
     {
         (int code, string stdout, string stderr) = CliProcess.Run("export", "--model", "LeNet6", "--weights", "w.pt", "--out", "m.onnx", "--output", "scores");

@@ -208,6 +208,51 @@ public sealed class FineTunerTests : TinyRunTests
     }
 
     [Fact]
+    public void A_last_batch_of_one_that_a_batchnorm_would_see_as_one_value_per_channel_is_refused_before_training()
+    {
+        // BatchNorm1d on [N, 16]: a batch of one is one value per channel, which PyTorch refuses in training and
+        // TorchSharp turns into a NaN running variance. 33 examples in batches of 32 leave one.
+        using LabeledTensors train = TinyRun.Data(33, 1);
+        using nn.Module<Tensor, Tensor> model = nn.Sequential(
+            ("fc", nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 4))));
+        var e = Assert.Throws<RuleConfigException>(() => FineTuner.Train(model, train, _val, Config(1), 5, new FineTuneOptions { OutDir = _out }));
+        Assert.Equal(
+            "finetune.batch_size: the last training batch holds 1 example (33 = 1 × 32 + 1), and Sequential's BatchNorm 'fc.2' would then see one value per channel, which PyTorch refuses in training (its running variance would become NaN); choose a batch_size that leaves no batch of one (e.g. 31)",
+            e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_out));
+
+        // The suggested size trains. A BatchNorm2d that sees a 6 x 6 map per example takes a batch of one: the check
+        // passes and leaves every running statistic (and the train/eval mode) exactly as it was.
+        Assert.All(FineTuner.Train(model, train, _val, Config(1) with { BatchSize = 31 }, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
+        using var conv = TinyRun.Model();
+        Dictionary<string, byte[]> before = TinyRun.State(conv);
+        BatchCheck.Run(conv, "TinyRun", train, _val, batchSize: 32);
+        Dictionary<string, byte[]> after = TinyRun.State(conv);
+        Assert.Contains("conv.1.num_batches_tracked", after.Keys);
+        Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), $"{kv.Key} changed"));
+        Assert.True(conv.training);
+    }
+
+    [Fact]
+    public void A_diverged_run_checkpoints_its_nan_losses_and_resumes_with_them()
+    {
+        // A learning rate far too high: the losses become NaN, which checkpoints (state.json) must hold and give back.
+        FineTuneConfig diverging = Config(2) with { Optimizer = new OptimizerConfig(OptimizerType.Sgd, 1e12) };
+        using (var model = TinyRun.Model())
+        {
+            FineTuneResult first = Run(model, diverging);
+            Assert.True(double.IsNaN(first.History[^1].TrainLoss), $"train_loss {first.History[^1].TrainLoss}");
+        }
+
+        using var again = TinyRun.Model();
+        FineTuneResult resumed = Run(again, diverging with { Epochs = 3 }, resume: true);
+
+        Assert.Equal([1, 2, 3], resumed.History.Select(e => e.Epoch));
+        Assert.All(resumed.History, e => Assert.True(double.IsNaN(e.TrainLoss) && double.IsNaN(e.ValLoss)));
+        Assert.Contains(",NaN,", File.ReadAllLines(Path.Combine(_out, "metrics.csv"))[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_fresh_run_refuses_an_out_folder_holding_checkpoints_and_resume_refuses_another_seed()
     {
         using (var model = TinyRun.Model())

@@ -1,4 +1,9 @@
+using System.Text.Json;
+using TorchSharp;
+using Transfer.Formats;
+using Transfer.Models;
 using Transfer.Tests.Cli;
+using Transfer.Tests.Data.Images;
 
 namespace Transfer.Tests.FineTuning;
 
@@ -38,6 +43,72 @@ public sealed class PrintConfigTests
 
         Assert.Equal((0, string.Empty), (code2, stderr2));
         Assert.Equal(printed, reprinted);
+    }
+
+    [Fact]
+    public void The_example_photo_config_prints_a_config_that_prints_itself_unchanged()
+    {
+        string config = Path.Combine(RepoPaths.Root, "configs", "imagefolder-resnet18.yaml");
+
+        (int code, string printed, string stderr) = CliProcess.Run("run", config, "--print-config");
+
+        Assert.Equal((0, string.Empty), (code, stderr));
+        Assert.Contains(
+            $"\n  kind: 'imagefolder'\n  path: '{Path.Combine(RepoPaths.Root, "configs", "photos")}'\n  transforms:\n    resize: 72\n    random_resized_crop:\n      size: 64\n      scale: [0.5, 1]\n      ratio: [0.75, 1.3333]\n    horizontal_flip:\n      p: 0.5\n    normalize: imagenet\n  on_bad_image: skip\n",
+            printed);
+        string again = Path.Combine(TestFolders.New("print-config"), "printed.yaml");
+        File.WriteAllText(again, printed);
+        Assert.Equal((0, printed, string.Empty), CliProcess.Run("run", again, "--print-config"));
+    }
+
+    /// <summary>Issue 14's "config shape", verbatim (comments included); only a source and a target are added.</summary>
+    private const string IssueConfigShape = """
+        data:
+          kind: imagefolder
+          path: photos
+          transforms:                       # a mapping, applied in the order above
+            resize: 72
+            random_resized_crop: { size: 64, scale: [0.5, 1.0], ratio: [0.75, 1.3333] }
+            horizontal_flip: { p: 0.5 }
+            normalize: imagenet             # or { mean: [...], std: [...] }, or none
+          on_bad_image: skip                # or error
+        validation: { split: 0.2 }
+        log: { tensorboard: true }
+        """;
+
+    [Fact]
+    public void The_issue_config_shape_is_accepted_verbatim_prints_itself_back_and_trains()
+    {
+        string folder = TestFolders.New("issue-shape");
+        PhotoFolder.Create(Path.Combine(folder, "photos"), ["ant", "bee", "cow"], perClass: 5, minSide: 24, seed: 2);
+        using (torch.Generator generator = new(1))
+        using (ResNet18 source = new(10, 3))
+        {
+            SeededInit.Apply(source, generator);
+            CheckpointWriter.Write(Path.Combine(folder, "resnet18.pt"), StateDictOrder.Entries(source));
+        }
+
+        string config = Path.Combine(folder, "run.yaml");
+        File.WriteAllText(config, $"source: {{ path: resnet18.pt }}\ntarget: {{ model: ResNet18, classes: 3 }}\n{IssueConfigShape}\n");
+
+        (int code, string printed, string stderr) = CliProcess.Run("run", config, "--print-config");
+        Assert.Equal((0, string.Empty), (code, stderr));
+        Assert.Contains("\n    normalize: imagenet\n  on_bad_image: skip\n  workers: auto\nvalidation:\n  split: 0.2\n", printed);
+        Assert.EndsWith("\nlog:\n  tensorboard: true\n", printed);
+        File.WriteAllText(Path.Combine(folder, "printed.yaml"), printed);
+        Assert.Equal((0, printed, string.Empty), CliProcess.Run("run", Path.Combine(folder, "printed.yaml"), "--print-config"));
+
+        string output = Path.Combine(folder, "out");
+        (int runCode, _, string runErr) = CliProcess.Run("run", config, "--out", output, "--set", "finetune.epochs=1", "--set", "finetune.device=cpu");
+        Assert.True(runCode == 0, runErr);
+        Assert.Equal("[\n  \"ant\",\n  \"bee\",\n  \"cow\"\n]\n", File.ReadAllText(Path.Combine(output, "classes.json")));
+        Assert.Single(Directory.GetFiles(Path.Combine(output, "tensorboard"), "events.out.tfevents.*"));
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        JsonElement images = report.RootElement.GetProperty("data").GetProperty("imagefolder");
+        Assert.Equal(3, images.GetProperty("channels").GetInt32());
+        Assert.Equal(
+            """[{"resize":72},{"random_resized_crop":{"size":64,"scale":[0.5,1],"ratio":[0.75,1.3333],"attempts":10}},{"horizontal_flip":{"p":0.5}},{"normalize":{"preset":"imagenet","mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225]}}]""",
+            JsonSerializer.Serialize(images.GetProperty("transforms").GetProperty("train")));
     }
 
     [Fact]

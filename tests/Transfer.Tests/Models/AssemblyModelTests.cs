@@ -84,8 +84,8 @@ public sealed class AssemblyModelTests
 
     public static TheoryData<string, (string, ModelArgument)[], string> Refusals => new()
     {
-        { "MyNamespace.TinyNte", [], "Model assembly {dll} has no type 'MyNamespace.TinyNte'; did you mean 'MyNamespace.TinyNet'? (module types: MyNamespace.ArgumentsNet, MyNamespace.GainNet, MyNamespace.HiddenNet, MyNamespace.ThrowingNet, MyNamespace.TinyNet, MyNamespace.TwoWayNet)." },
-        { "TinyNet", [], "Model assembly {dll} has no type 'TinyNet' (module types: MyNamespace.ArgumentsNet, MyNamespace.GainNet, MyNamespace.HiddenNet, MyNamespace.ThrowingNet, MyNamespace.TinyNet, MyNamespace.TwoWayNet)." },
+        { "MyNamespace.TinyNte", [], "Model assembly {dll} has no type 'MyNamespace.TinyNte'; did you mean 'MyNamespace.TinyNet'? (module types: MyNamespace.ArgumentsNet, MyNamespace.GainNet, MyNamespace.HiddenNet, MyNamespace.StemNet, MyNamespace.ThrowingNet, MyNamespace.TinyNet, MyNamespace.TwoWayNet)." },
+        { "TinyNet", [], "Model assembly {dll} has no type 'TinyNet' (module types: MyNamespace.ArgumentsNet, MyNamespace.GainNet, MyNamespace.HiddenNet, MyNamespace.StemNet, MyNamespace.ThrowingNet, MyNamespace.TinyNet, MyNamespace.TwoWayNet)." },
         { "MyNamespace.NotAModule", [Arg("classes", "1")], "Model type MyNamespace.NotAModule in {dll} is not a torch.nn.Module." },
         { "MyNamespace.HiddenNet", [], "Model type MyNamespace.HiddenNet in {dll} has no public constructor." },
         { "MyNamespace.TinyNet", [], "Model type MyNamespace.TinyNet in {dll} needs constructor argument 'classes' (int)." },

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using TorchSharp;
 using Transfer.IO;
 using static TorchSharp.torch.nn;
@@ -23,7 +24,9 @@ internal sealed class CheckpointStore
     /// <summary>The weight average (<c>finetune.ema</c>), beside the other files when the run keeps one.</summary>
     /// <summary>The weight average's file in a checkpoint of a run with <c>finetune.ema</c>.</summary>
     internal const string EmaFile = "ema.safetensors";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Indented; a diverged run's NaN or infinite losses are written as "NaN", "Infinity" and read back exactly.</summary>
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public CheckpointStore(string folder)
     {
