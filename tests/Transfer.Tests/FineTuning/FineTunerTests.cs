@@ -215,18 +215,18 @@ public sealed class FineTunerTests : TinyRunTests
         using LabeledTensors train = TinyRun.Data(33, 1);
         using nn.Module<Tensor, Tensor> model = nn.Sequential(
             ("fc", nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 4))));
-        var e = Assert.Throws<RuleConfigException>(() => FineTuner.Train(model, train, _val, Config(1), 5, new FineTuneOptions { OutDir = _out }));
+        var e = Assert.Throws<RuleConfigException>(() => FineTuner.Train(model, train, ValSet, Config(1), 5, new FineTuneOptions { OutDir = Out }));
         Assert.Equal(
             "finetune.batch_size: the last training batch holds 1 example (33 = 1 × 32 + 1), and Sequential's BatchNorm 'fc.2' would then see one value per channel, which PyTorch refuses in training (its running variance would become NaN); choose a batch_size that leaves no batch of one (e.g. 31)",
             e.Message);
-        Assert.Empty(Directory.GetFileSystemEntries(_out));
+        Assert.Empty(Directory.GetFileSystemEntries(Out));
 
         // The suggested size trains. A BatchNorm2d that sees a 6 x 6 map per example takes a batch of one: the check
         // passes and leaves every running statistic (and the train/eval mode) exactly as it was.
-        Assert.All(FineTuner.Train(model, train, _val, Config(1) with { BatchSize = 31 }, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
+        Assert.All(FineTuner.Train(model, train, ValSet, Config(1) with { BatchSize = 31 }, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
         using var conv = TinyRun.Model();
         Dictionary<string, byte[]> before = TinyRun.State(conv);
-        BatchCheck.Run(conv, "TinyRun", train, _val, batchSize: 32);
+        BatchCheck.Run(conv, "TinyRun", train, ValSet, batchSize: 32);
         Dictionary<string, byte[]> after = TinyRun.State(conv);
         Assert.Contains("conv.1.num_batches_tracked", after.Keys);
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), $"{kv.Key} changed"));
@@ -249,7 +249,7 @@ public sealed class FineTunerTests : TinyRunTests
 
         Assert.Equal([1, 2, 3], resumed.History.Select(e => e.Epoch));
         Assert.All(resumed.History, e => Assert.True(double.IsNaN(e.TrainLoss) && double.IsNaN(e.ValLoss)));
-        Assert.Contains(",NaN,", File.ReadAllLines(Path.Combine(_out, "metrics.csv"))[1], StringComparison.Ordinal);
+        Assert.Contains(",NaN,", File.ReadAllLines(Path.Combine(Out, "metrics.csv"))[1], StringComparison.Ordinal);
     }
 
     [Fact]
