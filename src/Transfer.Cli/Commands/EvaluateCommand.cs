@@ -56,7 +56,8 @@ internal static class EvaluateCommand
 
         float[]? meanValues = ModelArguments.Floats("--mean", mean);
         float[]? stdValues = ModelArguments.Floats("--std", std);
-        using LabeledTensors images = EvaluationData.Load(data);
+        // A model exported from an image-folder run is scored on images resized and cropped as the run's validation did.
+        using LabeledTensors images = EvaluationData.Load(data, onnxPath is null ? null : ExportPreprocessing.FromModel(onnxPath));
         long[] labels = images.Labels.data<long>().ToArray();
         long[] predicted;
         IReadOnlyList<string>? classNames = null;

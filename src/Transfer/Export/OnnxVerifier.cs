@@ -47,6 +47,11 @@ public static class OnnxVerifier
                 using DisposeScope scope = torch.NewDisposeScope();
                 long size = Math.Min(BatchSize, count - start);
                 torch.Tensor images = data.Images.narrow(0, start, size).contiguous();
+                if (options.Input == OnnxInputType.UInt8)
+                {
+                    images = images.mul(255f).round().clamp(0, 255).div(255f); // what the uint8 graph gets (resized pixels are not whole bytes)
+                }
+
                 long[] labels = data.Labels.narrow(0, start, size).contiguous().data<long>().ToArray();
                 torch.Tensor input = images;
                 if (mean is not null)
