@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using Google.Protobuf;
 using Onnx;
 using TorchSharp;
 using Transfer.Cli.Commands;
@@ -210,6 +211,81 @@ public sealed class ImageFolderExportTests(ImageFolderExportRun run) : IClassFix
         string[] classes = ["bird", "cat", "dog"];
         string expected = string.Concat(photos.Select(p => $"{p}: {ArgMax(run.TorchLogits(p))} ({classes[ArgMax(run.TorchLogits(p))]})\n"));
         Assert.Equal(expected, stdout.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Evaluate_of_the_runs_weights_uses_the_run_config_beside_them_for_transform_and_normalize()
+    {
+        StringWriter stdout = new();
+        string outDir = Path.Combine(run.Dir, "evaluate-torch");
+        Directory.CreateDirectory(outDir);
+
+        int code = EvaluateCommand.Run(null, "ResNet18", ["classes=3"], Path.Combine(run.Run, "best.safetensors"), null, null, run.Photos, outDir, stdout);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith(string.Create(CultureInfo.InvariantCulture, $"accuracy {Accuracy():0.0000} (6 examples)\n"), stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_of_the_runs_weights_with_a_disagreeing_mean_is_refused_in_one_line()
+    {
+        StringWriter stderr = new();
+
+        int code = CommandErrors.Run(
+            () => EvaluateCommand.Run(null, "ResNet18", ["classes=3"], Path.Combine(run.Run, "best.safetensors"), "0.5", null, run.Photos, run.Dir, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal(
+            "error: --mean/--std (0.5 / none) disagree with the run's data.transforms.normalize (imagenet: mean 0.485,0.456,0.406, std 0.229,0.224,0.225), which the model was trained with; leave them out to export the run's\n",
+            stderr.ToString());
+    }
+
+    [Fact]
+    public void Export_of_an_image_folder_run_without_its_config_is_refused_in_one_line()
+    {
+        string folder = Path.Combine(run.Dir, "no-config");
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(run.Run, "best.safetensors"), Path.Combine(folder, "best.safetensors"));
+        File.Copy(Path.Combine(run.Run, "report.json"), Path.Combine(folder, "report.json"));
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, Path.Combine(folder, "m.onnx"), 17, "float", null, null, "logits", null, null) { RunFolder = folder };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal(
+            $"error: Run folder {folder} has no config.yaml, and its report.json records an image-folder run whose transforms the export needs; name the run's config with --config FILE.\n",
+            stderr.ToString());
+        Assert.False(File.Exists(Path.Combine(folder, "m.onnx")));
+    }
+
+    [Fact]
+    public void A_run_normalize_that_does_not_fit_the_models_channels_is_refused_in_one_line()
+    {
+        string config = Path.Combine(run.Dir, "gray-model.yaml");
+        File.WriteAllText(config, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Path.Combine(run.Run, "config.yaml")), "normalize: .*", "normalize: { mean: [0.1, 0.2, 0.3], std: [1, 1, 1] }").Replace("  model: 'ResNet18'\n", "  model: 'ResNet18'\n  in_channels: 1\n", StringComparison.Ordinal));
+        StringWriter stderr = new();
+        ExportCommand.Request request = new(null, [], null, null, Path.Combine(run.Dir, "two.onnx"), 17, "float", null, null, "logits", null, null) { RunFolder = run.Run, Config = config };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal("error: the run's data.transforms.normalize has 3 values, but the model takes 1-channel images.\n", stderr.ToString());
+    }
+
+    [Fact]
+    public void Predict_refuses_an_export_whose_recorded_resize_is_not_a_size()
+    {
+        string onnx = Path.Combine(run.Dir, "bad-resize.onnx");
+        ModelProto proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(run.Run, "model.onnx")));
+        proto.MetadataProps.Single(p => p.Key == "transfer.resize").Value = "-4";
+        File.WriteAllBytes(onnx, proto.ToByteArray());
+        StringWriter stderr = new();
+
+        int code = CommandErrors.Run(() => PredictCommand.Run(onnx, [run.ValPhotos[0]], new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {onnx} records transfer.resize '-4', not a positive integer.\n", stderr.ToString());
     }
 
     private double Accuracy()
