@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.ML.OnnxRuntime;
 using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using TorchSharp;
 using Transfer.Cli.Commands;
