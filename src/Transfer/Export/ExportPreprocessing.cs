@@ -38,7 +38,7 @@ internal static class ExportPreprocessing
         {
             if ((height is int h && h != crop) || (width is int w && w != crop))
             {
-                throw new OnnxExportException(Text($"the run's evaluation crop makes {crop}×{crop} images, but the model takes {width}×{height}"));
+                throw new OnnxExportException(Text($"the run's evaluation crop makes {crop}×{crop} images, but the model takes {width}×{height}; leave out --input-shape"));
             }
 
             (height, width) = (crop, crop);

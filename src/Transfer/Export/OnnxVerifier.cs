@@ -18,7 +18,7 @@ public static class OnnxVerifier
     /// <param name="model">The model that was exported, with the exported weights.</param>
     /// <param name="options">The options it was exported with.</param>
     /// <param name="exported">The exported ONNX model's bytes.</param>
-    /// <param name="data">Images <c>[N, C, H, W]</c> in [0, 1] and labels.</param>
+    /// <param name="data">Images <c>[N, C, H, W]</c> in [0, 1] and labels; for a uint8 export both sides get them rounded to whole bytes (what the graph can take).</param>
     /// <exception cref="OnnxExportException">The images do not have the shape the graph takes, or ONNX Runtime rejects the graph.</exception>
     public static OnnxVerification Verify(torch.nn.Module<torch.Tensor, torch.Tensor> model, OnnxExportOptions options, byte[] exported, LabeledTensors data)
     {

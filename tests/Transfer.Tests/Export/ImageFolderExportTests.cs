@@ -274,6 +274,19 @@ public sealed class ImageFolderExportTests(ImageFolderExportRun run) : IClassFix
     }
 
     [Fact]
+    public void An_input_shape_that_the_runs_crop_does_not_make_is_refused_in_one_line()
+    {
+        StringWriter stderr = new();
+        ExportCommand.Request request = Request(Path.Combine(run.Dir, "shape.onnx"), null, null, null) with { InputShape = "3,28,28" };
+
+        int code = CommandErrors.Run(() => ExportCommand.Run(request, new StringWriter()), stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal("error: the run's evaluation crop makes 32×32 images, but the model takes 28×28; leave out --input-shape\n", stderr.ToString());
+        Assert.False(File.Exists(Path.Combine(run.Dir, "shape.onnx")));
+    }
+
+    [Fact]
     public void Predict_refuses_an_export_whose_recorded_resize_is_not_a_size()
     {
         string onnx = Path.Combine(run.Dir, "bad-resize.onnx");
