@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Transfer.Data;
+using Transfer.Data.Transforms;
 using Transfer.Export;
 using Transfer.Models;
 
@@ -56,28 +57,38 @@ internal static class EvaluateCommand
 
         float[]? meanValues = ModelArguments.Floats("--mean", mean);
         float[]? stdValues = ModelArguments.Floats("--std", std);
-        using LabeledTensors images = EvaluationData.Load(data);
-        long[] labels = images.Labels.data<long>().ToArray();
-        long[] predicted;
-        IReadOnlyList<string>? classNames = null;
         if (onnxPath is not null)
         {
-            classNames = ClassifierPredictions.ClassNames(onnxPath);
-            predicted = ClassifierPredictions.Onnx(onnxPath, images);
+            // A model exported from an image-folder run is scored on images resized and cropped as the run's validation did.
+            using LabeledTensors onnxImages = EvaluationData.Load(data, ExportPreprocessing.FromModel(onnxPath));
+            return Report(onnxImages, ClassifierPredictions.Onnx(onnxPath, onnxImages), ClassifierPredictions.ClassNames(onnxPath), outDir, stdout);
         }
-        else
+
+        using TorchSharp.torch.nn.Module created = ModelReference.Create(modelName!, ModelArguments.Options(modelOptions), "--model-option");
+        if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> classifier)
         {
-            using TorchSharp.torch.nn.Module created = ModelReference.Create(modelName!, ModelArguments.Options(modelOptions), "--model-option");
-            if (created is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> classifier)
-            {
-                throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor.");
-            }
-
-            ModelWeights.LoadExact(classifier, weights!);
-            classNames = ClassesBeside(weights!);
-            predicted = ClassifierPredictions.Torch(classifier, images, meanValues, stdValues);
+            throw new ModelArguments.Invalid($"model {modelName} does not map one tensor to one tensor.");
         }
 
+        // Weights from an image-folder run (its config.yaml beside them): the run's evaluation transform, its
+        // normalisation applied as --mean/--std would be (which must then agree with it).
+        TransformPipeline? pipeline = RunPipelineBeside(weights!, classifier);
+        if (pipeline is not null)
+        {
+            OnnxExportOptions run = ExportPreprocessing.Apply(
+                new OnnxExportOptions { Channels = pipeline.Channels, Height = null, Width = null, Mean = meanValues, Std = stdValues }, pipeline, "--mean/--std");
+            (meanValues, stdValues) = (run.Mean?.ToArray(), run.Std?.ToArray());
+        }
+
+        ModelWeights.LoadExact(classifier, weights!);
+        IReadOnlyList<string>? classNames = ClassesBeside(weights!);
+        using LabeledTensors images = EvaluationData.Load(data, pipeline?.Unnormalized());
+        return Report(images, ClassifierPredictions.Torch(classifier, images, meanValues, stdValues), classNames, outDir, stdout);
+    }
+
+    private static int Report(LabeledTensors images, long[] predicted, IReadOnlyList<string>? classNames, string outDir, TextWriter stdout)
+    {
+        long[] labels = images.Labels.data<long>().ToArray();
         int classes = (int)Math.Max(images.ClassCount, predicted.Length == 0 ? 0 : predicted.Max() + 1);
         ClassificationEvaluation evaluation = ClassificationEvaluation.From(labels, predicted, classes);
         stdout.Write(EvaluationReport.Render(evaluation, classNames));
@@ -85,6 +96,34 @@ internal static class EvaluateCommand
         ConfusionPlot.Write(png, evaluation);
         stdout.WriteLine($"wrote {png}");
         return CommandErrors.Ok;
+    }
+
+    /// <summary>
+    /// The evaluation transform of the image-folder run whose <c>config.yaml</c> lies beside <paramref name="weights"/>,
+    /// bound to the model's input channels (its first convolution's); null for other weights.
+    /// </summary>
+    private static TransformPipeline? RunPipelineBeside(string weights, TorchSharp.torch.nn.Module model)
+    {
+        string folder = Directory.Exists(weights) ? weights : Path.GetDirectoryName(Path.GetFullPath(weights))!;
+        string config = Path.Combine(folder, "config.yaml");
+        if (!File.Exists(config) || !File.Exists(Path.Combine(folder, "report.json")))
+        {
+            return null;
+        }
+
+        Transfer.FineTuning.Config.DataConfig run = Transfer.FineTuning.Config.RunConfigReader.Load(config).Data;
+        if (run.Kind != Transfer.FineTuning.Config.DataKind.ImageFolder)
+        {
+            return null;
+        }
+
+        ImageTransforms transforms = run.Transforms;
+        int channels = ModelInputShape.Defaults(model)?.Channels
+            ?? (int?)model.modules().OfType<TorchSharp.Modules.Conv2d>().FirstOrDefault()?.in_channels
+            ?? throw new ModelArguments.Invalid($"{config} is an image-folder run, but model has no convolution to read its input channels from.");
+        return transforms.Normalize.For(channels) is null
+            ? throw new ModelArguments.Invalid($"{config}: data.transforms.normalize has {transforms.Normalize.Mean.Count} values, but the model takes {channels}-channel images.")
+            : new TransformPipeline(transforms, channels);
     }
 
     /// <summary>The class names of the <c>classes.json</c> beside <paramref name="weights"/> (a run folder's), or null when there is none.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Transfer.Data;
+using Transfer.Data.Transforms;
 using Transfer.Export;
 using Transfer.IO;
 using Transfer.Models;
@@ -75,7 +76,7 @@ internal static class ExportCommand
             throw new ModelArguments.Invalid($"--out {request.Out} must end in .onnx.");
         }
 
-        (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames, string? configPath) = Source(request);
+        (string modelName, Dictionary<string, string> modelOptions, string weightsPath, IReadOnlyList<string>? classNames, string? configPath, ImageTransforms? transforms) = Source(request);
         if (!File.Exists(weightsPath) && !Directory.Exists(weightsPath))
         {
             throw new ModelArguments.Invalid($"--weights {weightsPath} does not exist.");
@@ -88,13 +89,23 @@ internal static class ExportCommand
         }
 
         OnnxExportOptions options = Options(request, modelName, model) with { ClassNames = classNames };
+        TransformPipeline? pipeline = null;
+        if (transforms is not null)
+        {
+            // An image-folder run: its evaluation transform goes into the export (normalize in the graph), as trained.
+            pipeline = transforms.Normalize.For(options.Channels) is null
+                ? throw new ModelArguments.Invalid($"the run's data.transforms.normalize has {transforms.Normalize.Mean.Count} values, but the model takes {options.Channels}-channel images.")
+                : new TransformPipeline(transforms, options.Channels);
+            options = ExportPreprocessing.Apply(options, pipeline, "--mean/--std");
+        }
+
         IReadOnlyList<string> problems = options.Problems();
         if (problems.Count > 0)
         {
             throw new ModelArguments.Invalid($"{string.Join("; ", problems)}.");
         }
 
-        using LabeledTensors? data = request.Verify is null ? null : EvaluationData.Load(request.Verify);
+        using LabeledTensors? data = request.Verify is null ? null : EvaluationData.Load(request.Verify, pipeline?.Unnormalized());
         string sha256 = ModelWeights.LoadExact(model, weightsPath, request.Key, out IReadOnlyList<string> weightFiles);
         string weightsShown = weightFiles.Count == 1 ? weightsPath : $"{weightFiles[0]} and its {weightFiles.Count - 1} shards";
         options = options with { SourceSha256 = sha256 };
@@ -129,7 +140,7 @@ internal static class ExportCommand
         $"verify on {data} ({result.Examples} images): TorchSharp accuracy {result.TorchAccuracy:0.0000}, ONNX Runtime accuracy {result.OnnxAccuracy:0.0000}, difference {result.AccuracyDifferencePoints:0.00} pp, max |Δ logit| {result.MaxLogitDelta:0.0e+00}: {(result.Passed ? "ok" : $"FAILED (limits {OnnxVerification.MaxAccuracyDifferencePoints} pp, {OnnxVerification.MaxLogitDifference:0e+00})")}");
 
     /// <summary>The model, its options, the weights and the class names: from the run folder, or from --model and --weights.</summary>
-    private static (string Model, Dictionary<string, string> Options, string Weights, IReadOnlyList<string>? Classes, string? Config) Source(Request request)
+    private static (string Model, Dictionary<string, string> Options, string Weights, IReadOnlyList<string>? Classes, string? Config, ImageTransforms? Transforms) Source(Request request)
     {
         if (request.RunFolder is null)
         {
@@ -138,7 +149,7 @@ internal static class ExportCommand
                 throw new ModelArguments.Invalid("give --model and --weights, or a run folder.");
             }
 
-            return (request.Model, ModelArguments.Options(request.ModelOptions), request.Weights, null, null);
+            return (request.Model, ModelArguments.Options(request.ModelOptions), request.Weights, null, null, null);
         }
 
         if (request.Model is not null || request.Weights is not null || request.ModelOptions.Count > 0)
@@ -148,7 +159,7 @@ internal static class ExportCommand
 
         RunExportSource run = RunExportSource.Read(request.RunFolder, request.Config);
         string config = request.Config ?? Path.Combine(request.RunFolder, "config.yaml");
-        return (run.Model, new Dictionary<string, string>(run.ModelOptions, StringComparer.Ordinal), run.Weights, run.ClassNames, File.Exists(config) ? config : null);
+        return (run.Model, new Dictionary<string, string>(run.ModelOptions, StringComparer.Ordinal), run.Weights, run.ClassNames, File.Exists(config) ? config : null, run.Transforms);
     }
 
     private static OnnxExportOptions Options(Request request, string modelName, TorchSharp.torch.nn.Module model)

@@ -17,7 +17,13 @@ public static class EvaluationData
 
     /// <summary>Loads the images (<c>[N, C, H, W]</c> float32 in [0, 1]) and labels.</summary>
     /// <exception cref="DataFormatException">The data is missing or malformed.</exception>
-    public static LabeledTensors Load(string data)
+    public static LabeledTensors Load(string data) => Load(data, null);
+
+    /// <summary>
+    /// Loads the images, an image folder's through <paramref name="pipeline"/> (a run's evaluation transform:
+    /// resize, center crop and its normalisation, if any) when given; IDX data is never transformed.
+    /// </summary>
+    internal static LabeledTensors Load(string data, Transfer.Data.Transforms.TransformPipeline? pipeline)
     {
         ArgumentException.ThrowIfNullOrEmpty(data);
         if (string.Equals(data, FashionMnistName, StringComparison.OrdinalIgnoreCase))
@@ -28,6 +34,11 @@ public static class EvaluationData
         if (!Directory.Exists(data))
         {
             throw new DataFormatException(data, $"not found: name a folder of IDX files or an image folder, or '{FashionMnistName}'");
+        }
+
+        if (Directory.Exists(Path.Combine(data, "val")) && pipeline is not null)
+        {
+            return ImageFolderDataset.LoadValidation(data, pipeline);
         }
 
         if (Directory.Exists(Path.Combine(data, "val")))

@@ -45,6 +45,13 @@ public sealed record OnnxExportOptions
     /// <summary>The class names in label order, recorded in the metadata when known.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>
+    /// An image-folder run's evaluation transform the caller applies before the graph (resize, center crop) and
+    /// whose normalisation <see cref="Mean"/>/<see cref="Std"/> bake in; recorded in the metadata and the sidecar
+    /// so <c>predict</c> and <c>evaluate</c> prepare images the same way. Null when the model came from no such run.
+    /// </summary>
+    internal Transfer.Data.Transforms.ImageTransforms? Preprocessing { get; init; }
+
     /// <summary>Every invalid setting, one sentence each; empty when the options can be exported.</summary>
     public IReadOnlyList<string> Problems()
     {

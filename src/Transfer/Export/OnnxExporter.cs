@@ -197,6 +197,11 @@ public static class OnnxExporter
         {
             Add("transfer.std", string.Join(",", options.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         }
+
+        foreach ((string key, string value) in ExportPreprocessing.Metadata(options.Preprocessing))
+        {
+            Add(key, value);
+        }
     }
 
     private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, IEnumerable<TensorShapeProto.Types.Dimension> dims)

@@ -18,7 +18,7 @@ public static class OnnxVerifier
     /// <param name="model">The model that was exported, with the exported weights.</param>
     /// <param name="options">The options it was exported with.</param>
     /// <param name="exported">The exported ONNX model's bytes.</param>
-    /// <param name="data">Images <c>[N, C, H, W]</c> in [0, 1] and labels.</param>
+    /// <param name="data">Images <c>[N, C, H, W]</c> in [0, 1] and labels; for a uint8 export both sides get them rounded to whole bytes (what the graph can take).</param>
     /// <exception cref="OnnxExportException">The images do not have the shape the graph takes, or ONNX Runtime rejects the graph.</exception>
     public static OnnxVerification Verify(torch.nn.Module<torch.Tensor, torch.Tensor> model, OnnxExportOptions options, byte[] exported, LabeledTensors data)
     {
@@ -47,6 +47,11 @@ public static class OnnxVerifier
                 using DisposeScope scope = torch.NewDisposeScope();
                 long size = Math.Min(BatchSize, count - start);
                 torch.Tensor images = data.Images.narrow(0, start, size).contiguous();
+                if (options.Input == OnnxInputType.UInt8)
+                {
+                    images = images.mul(255f).round().clamp(0, 255).div(255f); // what the uint8 graph gets (resized pixels are not whole bytes)
+                }
+
                 long[] labels = data.Labels.narrow(0, start, size).contiguous().data<long>().ToArray();
                 torch.Tensor input = images;
                 if (mean is not null)

@@ -20,6 +20,9 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
     public static IReadOnlyList<string> FashionMnistClasses { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>An image-folder run's <c>data.transforms</c> (its evaluation part is exported), or null for other data.</summary>
+    internal Transfer.Data.Transforms.ImageTransforms? Transforms { get; init; }
+
     /// <summary>
     /// Reads the run folder and its config (<paramref name="configPath"/>, or <c>config.yaml</c> in the folder);
     /// without a config, the model <c>report.json</c> names, with its default options.
@@ -43,34 +46,45 @@ public sealed record RunExportSource(string Model, IReadOnlyDictionary<string, s
         if (File.Exists(config) || configPath is not null)
         {
             RunConfig run = RunConfigReader.Load(config);
-            return run.Target.Assembly is { } assembly
+            RunExportSource source = run.Target.Assembly is { } assembly
                 ? new RunExportSource(
                     $"{assembly.AssemblyPath}:{assembly.TypeName}",
                     assembly.Arguments.ToDictionary(a => a.Key, a => a.Value.Items is { } items ? string.Join(",", items) : a.Value.Text!, StringComparer.Ordinal),
                     weights,
                     Classes(run.Data))
                 : new RunExportSource(run.Target.Model, run.Target.Options, weights, Classes(run.Data));
+            return source with { Transforms = run.Data.Kind == DataKind.ImageFolder ? run.Data.Transforms : null };
         }
 
         // Without its config, the run's report still names the target model; its default options must then
         // fit best.safetensors exactly (ModelWeights.LoadExact refuses otherwise), so nothing is guessed silently.
         string report = Path.Combine(runFolder, "report.json");
-        string? model = File.Exists(report) ? TargetOf(report) : null;
+        (string? model, bool imageFolder) = File.Exists(report) ? TargetOf(report) : (null, false);
+        if (imageFolder)
+        {
+            // Its evaluation transform (resize, crop, normalize) lives in the config; exporting without it would
+            // give a graph that silently expects other inputs than the model was trained on.
+            throw new OnnxExportException($"Run folder {runFolder} has no config.yaml, and its report.json records an image-folder run whose transforms the export needs; name the run's config with --config FILE.");
+        }
+
         return model is null
             ? throw new OnnxExportException($"Run folder {runFolder} has no config.yaml and no report.json naming its model; name the run's config with --config FILE.")
             : new RunExportSource(model, new Dictionary<string, string>(), weights, null);
     }
 
-    private static string? TargetOf(string report)
+    private static (string? Model, bool ImageFolder) TargetOf(string report)
     {
         try
         {
             using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(report));
-            return json.RootElement.ValueKind == JsonValueKind.Object
-                && json.RootElement.TryGetProperty("target", out JsonElement target)
-                && target.ValueKind == JsonValueKind.String
-                    ? target.GetString()
-                    : null;
+            JsonElement root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, false);
+            }
+
+            bool imageFolder = root.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("imagefolder", out _);
+            return (root.TryGetProperty("target", out JsonElement target) && target.ValueKind == JsonValueKind.String ? target.GetString() : null, imageFolder);
         }
         catch (JsonException e)
         {

@@ -39,6 +39,11 @@ public static class FineTuneRun
         using (model)
         {
             RunImageFolder? images = model is null ? null : RunImageFolder.Check(config.Data, model, config.FineTune.Threads, problems);
+            if (images is not null && problems.All(p => p.Key != "export"))
+            {
+                problems.AddRange(RunValidator.Export(config.Export, model!, null, images.Pipeline)); // the run's normalisation against export.mean/std
+            }
+
             RunValidator.ThrowIfAny(problems);
             using RunData data = images?.Load(config.Seed, options.Logger) ?? RunData.Load(config.Data, config.Seed, options.Logger);
             BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation, config.FineTune.Loss, config.FineTune.BatchSize);
@@ -166,8 +171,10 @@ public static class FineTuneRun
         List<string> outputs = [.. RunFiles.OutputNames];
         if (config.Export is { } export)
         {
+            // An image-folder run's export normalises in its graph, so it is verified on the unnormalised images.
+            using LabeledTensors? raw = data.Pipeline is { Normalizes: true } ? data.UnnormalizedValidation!() : null;
             (JsonObject record, exported) = RunExport.Execute(
-                export, model, options.OutDir, data.Validation, data.Sets.Validation, dataFromConfig ? RunExportSource.Classes(config.Data) : null, log);
+                export, model, options.OutDir, raw ?? data.Validation, data.Sets.Validation, dataFromConfig ? RunExportSource.Classes(config.Data) : null, log, data.Pipeline);
             facts = facts with { Export = record };
             if (exported.Passed)
             {

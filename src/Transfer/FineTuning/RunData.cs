@@ -21,6 +21,15 @@ internal sealed record RunData(LabeledTensors Train, LabeledTensors Validation, 
     /// <summary>The image folder's <c>report.json</c> record (<see cref="RunImageFolder"/>), or null for other data.</summary>
     public System.Text.Json.Nodes.JsonObject? ImageFolder { get; init; }
 
+    /// <summary>An image folder's transforms bound to the model's channels, or null for other data.</summary>
+    public Transfer.Data.Transforms.TransformPipeline? Pipeline { get; init; }
+
+    /// <summary>
+    /// Decodes the validation images again through the evaluation pipeline without its normalisation (which an
+    /// export puts in its graph), or null for other data; the caller disposes the result.
+    /// </summary>
+    public Func<LabeledTensors>? UnnormalizedValidation { get; init; }
+
     public void Dispose()
     {
         Train.Dispose();

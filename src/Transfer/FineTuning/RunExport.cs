@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Transfer.Data;
+using Transfer.Data.Transforms;
 using Transfer.Export;
 using Transfer.FineTuning.Config;
 using Transfer.Versioning;
@@ -18,26 +19,41 @@ internal static class RunExport
 {
     /// <summary>
     /// The export options for <paramref name="model"/>: a built-in model's input shape, else the run's images'
-    /// (<paramref name="imageShape"/>, <c>[N, C, H, W]</c>); null when neither is known.
+    /// (<paramref name="imageShape"/>, <c>[N, C, H, W]</c>); null when neither is known. An image-folder run's
+    /// evaluation transform (<paramref name="pipeline"/>) is carried in (<see cref="ExportPreprocessing.Apply"/>).
     /// </summary>
-    public static OnnxExportOptions? Options(ExportConfig export, nn.Module model, IReadOnlyList<long>? imageShape)
+    /// <exception cref="OnnxExportException">export.mean/std disagree with the run's normalisation.</exception>
+    public static OnnxExportOptions? Options(ExportConfig export, nn.Module model, IReadOnlyList<long>? imageShape, TransformPipeline? pipeline)
     {
         OnnxExportOptions? shape = ModelInputShape.Defaults(model)
             ?? (imageShape is [_, long c, long h, long w] ? new OnnxExportOptions { Channels = checked((int)c), Height = checked((int)h), Width = checked((int)w) } : null);
-        return shape is null
-            ? null
-            : shape with { Opset = export.Opset, Input = export.Input, Output = export.Output, Mean = export.Mean, Std = export.Std };
+        if (shape is null)
+        {
+            return null;
+        }
+
+        OnnxExportOptions options = shape with { Opset = export.Opset, Input = export.Input, Output = export.Output, Mean = export.Mean, Std = export.Std };
+        return pipeline is null ? options : ExportPreprocessing.Apply(options, pipeline, "export.mean/export.std");
     }
 
     /// <summary>What is wrong with the export before training: its options, and whether the model exports at all.</summary>
-    public static IEnumerable<RunProblem> Problems(ExportConfig? export, nn.Module model, IReadOnlyList<long>? imageShape)
+    public static IEnumerable<RunProblem> Problems(ExportConfig? export, nn.Module model, IReadOnlyList<long>? imageShape, TransformPipeline? pipeline = null)
     {
         if (export is null)
         {
             return [];
         }
 
-        OnnxExportOptions? options = Options(export, model, imageShape);
+        OnnxExportOptions? options;
+        try
+        {
+            options = Options(export, model, imageShape, pipeline);
+        }
+        catch (OnnxExportException e)
+        {
+            return [new RunProblem("export", e.Message)];
+        }
+
         if (options is null)
         {
             return [new RunProblem("export", $"the target model ({model.GetType().Name}) has no known input shape to export with")];
@@ -61,15 +77,17 @@ internal static class RunExport
 
     /// <summary>
     /// Loads <c>best.safetensors</c> into <paramref name="model"/>, exports it, verifies the graph on
-    /// <paramref name="validation"/> and writes it into <paramref name="outDir"/> when it passes.
+    /// <paramref name="validation"/> and writes it into <paramref name="outDir"/> when it passes. For an
+    /// image-folder run (<paramref name="pipeline"/>) the graph normalises as the run did, so
+    /// <paramref name="validation"/> must then be the unnormalised evaluation images.
     /// </summary>
     /// <returns>The record for report.json's <c>export</c> section and the verification.</returns>
     public static (JsonObject Record, OnnxVerification Verification) Execute(
         ExportConfig export, nn.Module<Tensor, Tensor> model, string outDir, LabeledTensors validation, string validationName,
-        IReadOnlyList<string>? classNames, ILogger log)
+        IReadOnlyList<string>? classNames, ILogger log, TransformPipeline? pipeline = null)
     {
         string best = Path.Combine(outDir, "best.safetensors");
-        OnnxExportOptions options = Options(export, model, validation.Images.shape)!;
+        OnnxExportOptions options = Options(export, model, validation.Images.shape, pipeline)!;
         string sha = ModelWeights.LoadExact(model, best);
         options = options with { SourceSha256 = sha, ClassNames = classNames };
         byte[] bytes = OnnxExporter.Export(model, options);

@@ -147,7 +147,13 @@ internal sealed class RunImageFolder
                 Invariant($"{root}/train minus the validation split ({train.Count} examples)"),
                 Invariant($"validation.split {_config.ValSplit} of {root}/train, drawn with seed {seed} ({val.Count} examples)"),
                 null);
-        return new RunData(trainSet, validation, null, sets) { Classes = _scan.Classes, ImageFolder = Describe(train, val) };
+        return new RunData(trainSet, validation, null, sets)
+        {
+            Classes = _scan.Classes,
+            ImageFolder = Describe(train, val),
+            Pipeline = Pipeline,
+            UnnormalizedValidation = () => ImageFolderDataset.Materialize(val, Pipeline.Unnormalized(), _scan.Classes.Count, _workers),
+        };
     }
 
     /// <summary>

@@ -56,8 +56,9 @@ internal static class RunValidator
     /// The <c>export:</c> section against the fresh model: valid options, a known input shape (a built-in
     /// model's, else <paramref name="imageShape"/>), and every module exportable; nothing when there is none.
     /// </summary>
-    public static IEnumerable<RunProblem> Export(ExportConfig? export, torch.nn.Module model, IReadOnlyList<long>? imageShape) =>
-        RunExport.Problems(export, model, imageShape);
+    public static IEnumerable<RunProblem> Export(
+        ExportConfig? export, torch.nn.Module model, IReadOnlyList<long>? imageShape, Transfer.Data.Transforms.TransformPipeline? pipeline = null) =>
+        RunExport.Problems(export, model, imageShape, pipeline);
 
     /// <summary>The out folder against <c>--resume</c>: a fresh run never overwrites a run's checkpoints, and a resume needs one.</summary>
     public static IEnumerable<RunProblem> OutFolder(FineTuneOptions options)

@@ -44,6 +44,7 @@ internal static class ExportRecord
                 },
                 ["mean"] = options.Mean is null ? null : new JsonArray(options.Mean.Select(v => (JsonNode)(double)v).ToArray()),
                 ["std"] = options.Std is null ? null : new JsonArray(options.Std.Select(v => (JsonNode)(double)v).ToArray()),
+                ["preprocessing"] = ExportPreprocessing.Json(options),
             },
             ["verification"] = verification is null ? null : Verification(verifyData, verification),
         };

@@ -17,12 +17,12 @@ public sealed class RunExportTests : IDisposable
 
     private static string Sha(string file) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
 
-    private static RunConfig Config(string export) => RunConfigReader.Parse(
+    private static RunConfig Config(string export, string transforms = "") => RunConfigReader.Parse(
         $$"""
         seed: 0
         source: { path: ../examples/LeNet5to6/lenet5.pt }
         target: { model: LeNet6, classes: 3 }
-        data: { kind: imagefolder, path: data/shapes }
+        data: { kind: imagefolder, path: data/shapes{{transforms}} }
         finetune: { device: cpu, epochs: 1, batch_size: 16, freeze: ['conv.*'] }
         {{export}}
         """,
@@ -32,7 +32,8 @@ public sealed class RunExportTests : IDisposable
     [Fact]
     public void The_best_weights_are_exported_verified_on_the_validation_set_and_recorded_with_their_hash()
     {
-        RunConfig config = Config("export: { file: shapes.onnx, input: uint8, output: label, mean: 0.5, std: [0.25] }");
+        // export.mean/std that repeat the run's normalize are accepted (and exported, as the run's would be anyway).
+        RunConfig config = Config("export: { file: shapes.onnx, input: uint8, output: label, mean: 0.5, std: [0.25] }", ", transforms: { normalize: { mean: [0.5], std: [0.25] } }");
         FineTuneRun.Execute(config, new FineTuneOptions { OutDir = _out });
 
         string onnx = Path.Combine(_out, "shapes.onnx");
@@ -59,6 +60,8 @@ public sealed class RunExportTests : IDisposable
         Assert.Equal(Sha(best), proto.MetadataProps.Single(p => p.Key == "transfer.source_sha256").Value);
         Assert.Equal("""["circle","cross","square"]""", proto.MetadataProps.Single(p => p.Key == "transfer.class_names").Value);
         Assert.Equal((int)TensorProto.Types.DataType.Uint8, proto.Graph.Input[0].Type.TensorType.ElemType);
+        Assert.Equal(("0.5", "0.25", "custom"), (Meta("transfer.mean"), Meta("transfer.std"), Meta("transfer.normalize")));
+        string Meta(string key) => proto.MetadataProps.Single(p => p.Key == key).Value;
 
         string yaml = File.ReadAllText(Path.Combine(_out, "config.yaml"));
         Assert.Contains("export:\n  file: 'shapes.onnx'\n  opset: 17\n  input: 'uint8'\n  output: 'label'\n  mean:\n  - 0.5\n  std:\n  - 0.25\n", yaml);
@@ -77,6 +80,10 @@ public sealed class RunExportTests : IDisposable
         { "export: { output: labels }", "export-test.yaml:6:19: 'export.output' must be one of logits, probs, label, got 'labels'; did you mean 'label'?" },
         { "export: { file: out/m.onnx }", "export-test.yaml:6:17: 'export.file' must be a file name ending in .onnx (written in the run folder), got 'out/m.onnx'" },
         { "export: { mean: [a] }", "export-test.yaml:6:18: 'export.mean' must be a number or a list of numbers" },
+        {
+            "export: { mean: 0.5, std: 0.25 }",
+            "export: export.mean/export.std (0.5 / 0.25) disagree with the run's data.transforms.normalize (none: mean 0, std 1), which the model was trained with; leave them out to export the run's"
+        },
     };
 
     [Theory]

@@ -60,6 +60,33 @@ public static class ImageFolderDataset
     }
 
     /// <summary>
+    /// The <c>val/</c> split of <paramref name="folder"/> through a run's evaluation <paramref name="pipeline"/>
+    /// (resize, center crop, normalize, to its channels): what <c>evaluate</c> and <c>export --verify</c> score
+    /// a model from an image-folder run on, so photos of any size work as the run's validation did.
+    /// </summary>
+    internal static LabeledTensors LoadValidation(string folder, TransformPipeline pipeline)
+    {
+        ImageFolderScan scan = ImageFolderScan.Run(folder, Environment.ProcessorCount);
+        if (scan.Bad.Count > 0)
+        {
+            throw new DataFormatException(scan.Bad[0].Path, scan.Bad[0].Reason);
+        }
+
+        List<ImageEntry> val = [.. scan.Val ?? []];
+        if (val.Count == 0)
+        {
+            throw new DataFormatException(Path.Combine(folder, "val"), $"has no images ({string.Join(", ", ImageDecoder.Extensions)})");
+        }
+
+        if (SizeProblem(val, pipeline) is { } problem)
+        {
+            throw problem;
+        }
+
+        return Materialize(val, pipeline, scan.Classes.Count, Environment.ProcessorCount);
+    }
+
+    /// <summary>
     /// Without a crop every image must leave the pipeline at one size (a batch is one tensor): the first that
     /// does not, named with both sizes, or null.
     /// </summary>

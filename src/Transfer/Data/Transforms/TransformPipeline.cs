@@ -29,6 +29,22 @@ internal sealed class TransformPipeline
     /// <summary>The channels images convert to.</summary>
     public int Channels { get; }
 
+    /// <summary>The per-channel mean normalisation subtracts (0 for none).</summary>
+    public IReadOnlyList<float> Mean => _mean;
+
+    /// <summary>The per-channel standard deviation normalisation divides by (1 for none).</summary>
+    public IReadOnlyList<float> Std => _std;
+
+    /// <summary>Whether normalisation changes the pixels (a mean other than 0 or a std other than 1).</summary>
+    public bool Normalizes => !(_mean.All(m => m == 0) && _std.All(s => s == 1));
+
+    /// <summary>
+    /// The deterministic evaluation pipeline without its normalisation: resize and a center crop of the crop
+    /// size, pixels left in [0, 1]; what an exported graph takes when it normalises inside (as the run did).
+    /// </summary>
+    public TransformPipeline Unnormalized() =>
+        new(new ImageTransforms { Resize = Transforms.Resize, CenterCrop = Transforms.CropSize }, Channels);
+
     /// <summary>A training sample: every transform in the fixed order.</summary>
     public float[] Train(RawImage raw, SampleRandom random)
     {
@@ -156,8 +172,7 @@ internal sealed class TransformPipeline
     private float[] Normalized(PlanarImage image)
     {
         float[] data = image.Data;
-        bool identity = _mean.All(m => m == 0) && _std.All(s => s == 1);
-        if (identity)
+        if (!Normalizes)
         {
             return data;
         }
