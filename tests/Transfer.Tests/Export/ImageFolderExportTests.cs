@@ -12,6 +12,7 @@ using Transfer.Formats;
 using Transfer.Models;
 using Transfer.Tests.Cli;
 using Transfer.Tests.Data.Images;
+using Transfer.Tests.Models;
 
 namespace Transfer.Tests.Export;
 
@@ -29,12 +30,7 @@ public sealed class ImageFolderExportRun : IDisposable
         string held = Path.Combine(Dir, "held");
         PhotoFolder.Create(held, ["cat", "dog", "bird"], perClass: 2, minSide: 20, seed: 2);
         Directory.Move(Path.Combine(held, "train"), Path.Combine(Photos, "val"));
-        using (torch.Generator generator = new(10))
-        using (ResNet18 source = new(10, 3))
-        {
-            SeededInit.Apply(source, generator);
-            CheckpointWriter.Write(Path.Combine(Dir, "resnet18-10.pt"), StateDictOrder.Entries(source));
-        }
+        ResNet18Source.Write(Path.Combine(Dir, "resnet18-10.pt"), seed: 10);
 
         string config = Path.Combine(Dir, "run.yaml");
         File.WriteAllText(config, """

@@ -6,6 +6,7 @@ using Transfer.Formats;
 using Transfer.Models;
 using Transfer.Tests.Cli;
 using Transfer.Tests.Data.Images;
+using Transfer.Tests.Models;
 
 namespace Transfer.Tests.FineTuning;
 
@@ -47,12 +48,7 @@ public sealed class ImageFolderRunTests : IDisposable
     private string Setup()
     {
         PhotoFolder.Create(Path.Combine(_dir, "photos"), ["cat", "dog", "bird"], perClass: 10, minSide: 24, seed: 1);
-        using (torch.Generator generator = new(10))
-        using (ResNet18 source = new(10, 3))
-        {
-            SeededInit.Apply(source, generator);
-            CheckpointWriter.Write(Path.Combine(_dir, "resnet18-10.pt"), StateDictOrder.Entries(source));
-        }
+        ResNet18Source.Write(Path.Combine(_dir, "resnet18-10.pt"), seed: 10);
 
         string config = Path.Combine(_dir, "run.yaml");
         File.WriteAllText(config, Config);

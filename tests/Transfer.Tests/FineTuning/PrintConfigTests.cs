@@ -4,6 +4,7 @@ using Transfer.Formats;
 using Transfer.Models;
 using Transfer.Tests.Cli;
 using Transfer.Tests.Data.Images;
+using Transfer.Tests.Models;
 
 namespace Transfer.Tests.FineTuning;
 
@@ -81,12 +82,7 @@ public sealed class PrintConfigTests
     {
         string folder = TestFolders.New("issue-shape");
         PhotoFolder.Create(Path.Combine(folder, "photos"), ["ant", "bee", "cow"], perClass: 5, minSide: 24, seed: 2);
-        using (torch.Generator generator = new(1))
-        using (ResNet18 source = new(10, 3))
-        {
-            SeededInit.Apply(source, generator);
-            CheckpointWriter.Write(Path.Combine(folder, "resnet18.pt"), StateDictOrder.Entries(source));
-        }
+        ResNet18Source.Write(Path.Combine(folder, "resnet18.pt"), seed: 1);
 
         string config = Path.Combine(folder, "run.yaml");
         File.WriteAllText(config, $"source: {{ path: resnet18.pt }}\ntarget: {{ model: ResNet18, classes: 3 }}\n{IssueConfigShape}\n");
