@@ -63,10 +63,9 @@ internal static class ModelReference
 
     private static void Initialize(torch.nn.Module model, long seed, bool builtIn)
     {
-        using torch.Generator generator = new(unchecked((ulong)seed));
         try
         {
-            SeededInit.Apply(model, generator);
+            SeededInit.Apply(model, seed);
         }
         catch (ArgumentException) when (!builtIn)
         {

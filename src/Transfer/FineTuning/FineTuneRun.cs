@@ -68,19 +68,16 @@ public static class FineTuneRun
             return null;
         }
 
-        using (Generator init = new(unchecked((ulong)config.Seed)))
+        try
         {
-            try
-            {
-                SeededInit.Apply(created, init);
-            }
-            catch (ArgumentException e) when (config.Target.Assembly is not null)
-            {
-                // A user's module with parameters of its own: the run cannot draw them from the seed, so it refuses.
-                created.Dispose();
-                problems.Add(new RunProblem("target.model", $"{config.Target.Model}: {e.Message[..e.Message.IndexOf(';', StringComparison.Ordinal)]}; a run initialises its model from 'seed' and can do so for Linear, convolution, norm and embedding layers only"));
-                return null;
-            }
+            SeededInit.Apply(created, config.Seed);
+        }
+        catch (ArgumentException e) when (config.Target.Assembly is not null)
+        {
+            // A user's module with parameters of its own: the run cannot draw them from the seed, so it refuses.
+            created.Dispose();
+            problems.Add(new RunProblem("target.model", $"{config.Target.Model}: {e.Message[..e.Message.IndexOf(';', StringComparison.Ordinal)]}; a run initialises its model from 'seed' and can do so for Linear, convolution, norm and embedding layers only"));
+            return null;
         }
 
         if (created is not nn.Module<Tensor, Tensor> model)

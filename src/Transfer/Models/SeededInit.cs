@@ -13,6 +13,17 @@ namespace Transfer.Models;
 public static class SeededInit
 {
     /// <summary>
+    /// <see cref="Apply(nn.Module, Generator)"/> from a private generator seeded with <paramref name="seed"/>: the
+    /// starting weights of a run or of an apply target, the seed's alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">A module holds parameters of a kind this cannot initialise; nothing was changed.</exception>
+    internal static void Apply(nn.Module model, long seed)
+    {
+        using Generator generator = new(unchecked((ulong)seed));
+        Apply(model, generator);
+    }
+
+    /// <summary>
     /// Re-initialises every parameter of <paramref name="model"/> in module order: <c>Linear</c> and
     /// convolution weights and biases uniform in ±1/√fan_in (PyTorch's <c>reset_parameters</c>), norm layers'
     /// weights 1 and biases 0, embeddings standard normal. Buffers (BatchNorm running statistics) are left as
