@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Transfer.Tests.Cli;
@@ -58,12 +56,12 @@ public sealed partial class ReadmeWalkthroughTests
         (int code, _, string err) = CliProcess.RunIn(folder, [.. run[..^1], whole, .. Small]);
         Assert.True(code == 0, err);
 
-        (int stopCode, string stopErr) = await Stop(folder, [.. run, .. Small], stopped, sigint: true);
+        (int stopCode, _, string stopErr) = await CliStops.StopAt("INT", epoch: 2, batch: 3, folder, [.. run, .. Small]);
         Assert.Equal(130, stopCode);
         Assert.EndsWith(
             $"SIGINT: stopped after a batch and saved a checkpoint; resume with: transfer run {walk.ConfigName} --out {run[^1]} {string.Join(' ', Small)} --resume\n",
             stopErr);
-        Assert.Matches("^epoch-0002-at-[0-9]+$", Assert.Single(Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(Path.GetFileName)));
+        Assert.Equal("epoch-0002-at-12", Assert.Single(Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(Path.GetFileName))); // third batch of 4
         Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
         (int resumeCode, _, string resumeErr) = CliProcess.RunIn(folder, [.. resume, .. Small]);
         Assert.True(resumeCode == 0, resumeErr);
@@ -104,8 +102,9 @@ public sealed partial class ReadmeWalkthroughTests
         (int code, _, string err) = CliProcess.RunIn(folder, [.. run[..^1], whole]);
         Assert.True(code == 0, err);
 
-        (int killCode, _) = await Stop(folder, run, stopped, sigint: false);
+        (int killCode, _, _) = await CliStops.StopAt("KILL", epoch: 2, batch: 1, folder, run);
         Assert.Equal(137, killCode);
+        Assert.Equal(["epoch-0001"], Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(Path.GetFileName));
         Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
         (int resumeCode, _, string resumeErr) = CliProcess.RunIn(folder, resume);
         Assert.True(resumeCode == 0, resumeErr);
@@ -135,35 +134,6 @@ public sealed partial class ReadmeWalkthroughTests
         File.WriteAllText(Path.Combine(folder, walk.RulesFile), walk.RulesYaml);
         File.WriteAllText(Path.Combine(folder, walk.ConfigName), config);
         return folder;
-    }
-
-    /// <summary>Starts the run, waits for its first checkpoint and stops it with SIGINT or SIGKILL: exit code and stderr.</summary>
-    private static async Task<(int Code, string Err)> Stop(string folder, string[] args, string outDir, bool sigint)
-    {
-        using Process p = CliProcess.StartIn(folder, args);
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        Task<string> output = p.StandardOutput.ReadToEndAsync();
-        string checkpoints = Path.Combine(outDir, "checkpoints");
-        Stopwatch waited = Stopwatch.StartNew();
-        while (!(Directory.Exists(checkpoints) && Directory.EnumerateDirectories(checkpoints, "epoch-*").Any()) && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(300))
-        {
-            await Task.Delay(2);
-        }
-
-        Assert.False(p.HasExited, "the run ended before it could be stopped");
-        if (sigint)
-        {
-            using Process kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-        else
-        {
-            p.Kill(entireProcessTree: true); // SIGKILL on Linux
-        }
-
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "the run did not stop");
-        _ = await output;
-        return (p.ExitCode, await err);
     }
 
     /// <summary>The stopped and resumed run's results are the uninterrupted run's, bit for bit; classes.json and the TensorBoard events are there.</summary>

@@ -134,6 +134,7 @@ internal static class RunCommand
                 Force = force,
                 Logger = logging.CreateLogger("transfer.run"),
                 Cancellation = stop,
+                Progress = RunTestHold.FromEnvironment(stop),
             };
             result = bars is null
                 ? FineTuneRun.Execute(config, options)

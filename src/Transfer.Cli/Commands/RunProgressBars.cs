@@ -7,7 +7,7 @@ namespace Transfer.Cli.Commands;
 /// <summary>
 /// One Spectre progress bar per epoch on an interactive stderr: batches done, the epoch's running training
 /// loss, images per second and the epoch's remaining time. Fed by the run's synchronous progress reports;
-/// log lines written to the same console appear above the bars.
+/// log lines written to the same console appear above the bars. Reports also reach the options' own progress, if any.
 /// </summary>
 internal static class RunProgressBars
 {
@@ -33,6 +33,7 @@ internal static class RunProgressBars
                 {
                     Progress = new Synchronous(p =>
                     {
+                        options.Progress?.Report(p);
                         if (p.Completed is { } m)
                         {
                             bar?.Description($"epoch {m.Epoch}/{p.Epochs}  loss {m.TrainLoss:F4}  val_loss {m.ValLoss:F4}  val_acc {m.ValAcc:F4}");

@@ -82,12 +82,11 @@ public sealed class ImageFolderRunTests : IDisposable
         }
 
         string stopped = Path.Combine(_dir, "stopped");
-        (int code, _, _) = await CliStops.SignalWhen(
-            "INT", () => Directory.Exists(Path.Combine(stopped, "checkpoints", "epoch-0001")), TimeSpan.FromSeconds(300), "run", config, "--out", stopped);
+        (int code, _, _) = await CliStops.StopAt("INT", epoch: 2, batch: 5, null, "run", config, "--out", stopped);
 
         Assert.Equal(130, code);
         string checkpoint = Assert.Single(Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!));
-        Assert.Matches("^epoch-0002-at-[0-9]+$", checkpoint); // stopped inside the second epoch, after a batch
+        Assert.Equal("epoch-0002-at-10", checkpoint); // stopped inside the second epoch, after its fifth batch of 2
         Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
 
         var resumed = CliProcess.Run("run", config, "--out", stopped, "--resume");

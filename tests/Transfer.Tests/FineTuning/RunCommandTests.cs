@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Transfer.Tests.Cli;
 
@@ -17,14 +16,16 @@ public sealed class RunCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_out, true);
 
     [Fact]
-    public void A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
+    public async Task A_run_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         string whole = Path.Combine(_out, "whole");
         var first = CliProcess.Run("run", Config, "--out", whole, "--set", "finetune.epochs=12");
         Assert.True(first.Code == 0, first.Err);
 
         string killed = Path.Combine(_out, "killed");
-        CliStops.KillWhen(() => CliStops.AnyCheckpoint(killed), "run", Config, "--out", killed, "--set", "finetune.epochs=12");
+        (int code, _, _) = await CliStops.StopAt("KILL", epoch: 3, batch: 2, null, "run", Config, "--out", killed, "--set", "finetune.epochs=12");
+        Assert.Equal(137, code);
+        Assert.Equal(["epoch-0002"], Directory.GetDirectories(Path.Combine(killed, "checkpoints")).Select(Path.GetFileName));
 
         Assert.False(File.Exists(Path.Combine(killed, "final.safetensors")));
         var resumed = CliProcess.Run("run", Config, "--out", killed, "--set", "finetune.epochs=12", "--resume");
@@ -34,7 +35,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_run_with_every_training_feature_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
+    public async Task A_run_with_every_training_feature_killed_with_sigkill_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         string[] sets =
         [
@@ -47,7 +48,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
 
         string killed = Path.Combine(_out, "killed");
-        CliStops.KillWhen(() => CliStops.AnyCheckpoint(killed), ["run", Config, "--out", killed, .. sets]);
+        (int code, _, _) = await CliStops.StopAt("KILL", epoch: 3, batch: 3, null, ["run", Config, "--out", killed, .. sets]); // inside an accumulation group
+        Assert.Equal(137, code);
+        Assert.Equal(["epoch-0002"], Directory.GetDirectories(Path.Combine(killed, "checkpoints")).Select(Path.GetFileName));
 
         Assert.False(File.Exists(Path.Combine(killed, "final.safetensors")));
         var resumed = CliProcess.Run(["run", Config, "--out", killed, .. sets, "--resume"]);
@@ -84,8 +87,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
 
         string stopped = Path.Combine(_out, "stopped");
-        (int code, _, string stderr) = await CliStops.SignalWhen(
-            "INT", () => CliStops.AnyCheckpoint(stopped), TimeSpan.FromSeconds(120), ["run", fashion, "--out", stopped, .. sets]);
+        (int code, _, string stderr) = await CliStops.StopAt("INT", epoch: 2, batch: 3, null, ["run", fashion, "--out", stopped, .. sets]);
 
         Assert.Equal(130, code);
         string[] lines = stderr.TrimEnd('\n').Split('\n');
@@ -94,7 +96,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
         string[] checkpoints = Directory.GetDirectories(Path.Combine(stopped, "checkpoints")).Select(d => Path.GetFileName(d)!).ToArray();
         Assert.Single(checkpoints);
-        Assert.Matches("^epoch-000[2-4]-at-[0-9]+$", checkpoints[0]);
+        Assert.Equal("epoch-0002-at-24", checkpoints[0]); // after the third batch of 8
         Assert.False(File.Exists(Path.Combine(stopped, "final.safetensors")));
 
         string[] resume = expected[(expected.IndexOf("transfer run ", StringComparison.Ordinal) + "transfer ".Length)..].Split(' ');
@@ -111,14 +113,13 @@ public sealed class RunCommandTests : IDisposable
     {
         string stopped = Path.Combine(_out, "term");
         string checkpoints = Path.Combine(stopped, "checkpoints");
-        (int code, string output, string err) = await CliStops.SignalWhen(
-            "TERM", () => CliStops.AnyCheckpoint(stopped), TimeSpan.FromSeconds(120),
-            "run", Config, "--out", stopped, "--set", "finetune.epochs=500", "--set", "finetune.unfreeze=[]");
+        (int code, string output, string err) = await CliStops.StopAt(
+            "TERM", epoch: 2, batch: 2, null, "run", Config, "--out", stopped, "--set", "finetune.epochs=3", "--set", "finetune.unfreeze=[]");
         string[] lines = err.TrimEnd('\n').Split('\n');
         Assert.Equal(string.Empty, output);
         Assert.Equal(143, code);
         Assert.StartsWith("SIGTERM: stopped after a batch and saved a checkpoint; resume with: transfer run ", lines[^1]);
-        Assert.Matches("^epoch-[0-9]{4}-at-[0-9]+$", Path.GetFileName(Assert.Single(Directory.GetDirectories(checkpoints))));
+        Assert.Equal("epoch-0002-at-32", Path.GetFileName(Assert.Single(Directory.GetDirectories(checkpoints)))); // after the second batch of 16
     }
 
     [Fact]
@@ -144,6 +145,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(quiet.Code == 0, quiet.Err);
         Assert.Equal(string.Empty, quiet.Err);
         Assert.Equal(loud.Out.Replace(out1, out2, StringComparison.Ordinal), quiet.Out);
+    }
+
+    [Fact]
+    public void A_malformed_test_hold_is_one_line_with_exit_code_two_and_writes_nothing()
+    {
+        string outDir = Path.Combine(_out, "hold");
+        var result = CliProcess.RunIn(null, new Dictionary<string, string> { ["TRANSFER_TEST_HOLD"] = "2:0:marker" }, "run", Config, "--out", outDir);
+        Assert.Equal((2, string.Empty), (result.Code, result.Out));
+        Assert.Equal("error: TRANSFER_TEST_HOLD must be <epoch>:<batch>:<marker file>, both counted from 1\n", result.Err);
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]
