@@ -105,7 +105,52 @@ public sealed class ShardedWriteTests
         Assert.Equal(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"], written.Shards);
         using Tensor readB = written.Tensors[1].Load();
         Assert.Equal(3f, readB[0].item<float>());
-        Assert.Equal(3, Directory.GetFiles(folder).Length);
+        Assert.Equal(3, Directory.GetFiles(folder).Length); // no backup of the replaced shards is left
+    }
+
+    [Fact]
+    public void A_commit_stopped_between_shard_renames_leaves_the_old_set_readable_and_the_next_write_removes_its_backups()
+    {
+        string folder = Fixture.TempFolder(), elsewhere = Fixture.TempFolder();
+        string index = Path.Combine(folder, "model.safetensors.index.json");
+        using (Tensor a = ones(30), b = zeros(30))
+        {
+            ShardedCheckpointWriter.Write(index, [CheckpointEntry.Of("a", a), CheckpointEntry.Of("b", b)], 120);
+        }
+
+        // The same set with new values, committed over the old one by its files' bytes, stopped after the first shard's rename.
+        using (Tensor a = full(30, 2f), b = full(30, 3f))
+        {
+            ShardedCheckpointWriter.Write(Path.Combine(elsewhere, "model.safetensors.index.json"), [CheckpointEntry.Of("a", a), CheckpointEntry.Of("b", b)], 120);
+        }
+
+        string[] names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"];
+        List<(string, Action<Stream>)> files = [.. names.Select(n => (Path.Combine(folder, n), (Action<Stream>)(s => s.Write(File.ReadAllBytes(Path.Combine(elsewhere, n))))))];
+        IOException e = Assert.Throws<IOException>(() => ShardSetCommit.Write(index, "model", ".safetensors", files, renamed =>
+        {
+            if (renamed == 1)
+            {
+                throw new IOException("power cut");
+            }
+        }));
+        Assert.Equal("power cut", e.Message);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(elsewhere, names[0])), File.ReadAllBytes(Path.Combine(folder, names[0]))); // replaced already
+
+        using (Checkpoint old = CheckpointReader.Open(index))
+        {
+            Assert.All(old.Shards, s => Assert.EndsWith(ShardSetCommit.BackupExtension, s, StringComparison.Ordinal));
+            Assert.Equal([1f, 0f], old.Tensors.Select(t => { using Tensor v = t.Load(); return v[0].item<float>(); }));
+        }
+
+        using (Tensor a = full(30, 4f), b = full(30, 5f))
+        {
+            ShardedCheckpointWriter.Write(index, [CheckpointEntry.Of("a", a), CheckpointEntry.Of("b", b)], 120);
+        }
+
+        using Checkpoint written = CheckpointReader.Open(index);
+        Assert.Equal(names[..2], written.Shards);
+        Assert.Equal([4f, 5f], written.Tensors.Select(t => { using Tensor v = t.Load(); return v[0].item<float>(); }));
+        Assert.Equal(names.Order(StringComparer.Ordinal), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
