@@ -46,7 +46,7 @@ public static class FineTuneRun
 
             RunValidator.ThrowIfAny(problems);
             using RunData data = images?.Load(config.Seed, options.Logger) ?? RunData.Load(config.Data, config.Seed, options.Logger);
-            BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation, config.FineTune.Loss, config.FineTune.BatchSize);
+            BatchCheck.Run(model!, config.Target.Model, data.Train, data.Validation, config.FineTune);
             return Run(config, ReadRules(config), model!, data, options, dataFromConfig: true);
         }
     }
@@ -110,7 +110,7 @@ public static class FineTuneRun
         problems.AddRange(RunValidator.Model(ParameterNames(model), config.FineTune));
         problems.AddRange(RunValidator.Export(config.Export, model, validation.Images.shape));
         RunValidator.ThrowIfAny(problems);
-        BatchCheck.Run(model, config.Target.Model, train, validation, config.FineTune.Loss, config.FineTune.BatchSize);
+        BatchCheck.Run(model, config.Target.Model, train, validation, config.FineTune);
         DataSets sets = new(
             $"the caller's training data ({train.Count} examples)", $"the caller's validation data ({validation.Count} examples)", null);
         return Run(config, ReadRules(config), model, new RunData(train, validation, null, sets), options, dataFromConfig: false);

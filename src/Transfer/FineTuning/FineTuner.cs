@@ -46,7 +46,7 @@ public static class FineTuner
             .. RunValidator.Model([.. model.named_parameters().Select(p => p.name)], config),
             .. RunValidator.Training(config),
         ]);
-        BatchCheck.Run(model, model.GetType().Name, train, validation, config.Loss, config.BatchSize);
+        BatchCheck.Run(model, model.GetType().Name, train, validation, config);
 
         using IntraOpThreads threads = IntraOpThreads.Use(config.Threads);
         Device device = DeviceChoice.Resolve(config.Device);

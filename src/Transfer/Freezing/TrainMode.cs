@@ -34,7 +34,8 @@ public static class TrainMode
         return kept;
     }
 
-    private static bool IsBatchNorm(torch.nn.Module module) =>
+    /// <summary>Whether <paramref name="module"/> is a BatchNorm layer this policy applies to.</summary>
+    internal static bool IsBatchNorm(torch.nn.Module module) =>
         module is BatchNorm1d or BatchNorm2d or BatchNorm3d;
 
     private static bool IsFrozen(torch.nn.Module module)

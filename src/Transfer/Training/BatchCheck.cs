@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 using Transfer.Data;
+using Transfer.FineTuning.Config;
 using Transfer.Rules.Errors;
 using static TorchSharp.torch;
 
@@ -20,12 +21,15 @@ internal static class BatchCheck
     /// <param name="modelName">How messages name the model.</param>
     /// <param name="train">The training data.</param>
     /// <param name="validation">The validation data.</param>
-    /// <param name="loss">The training loss: bce needs a one-logit head and two classes.</param>
-    /// <param name="batchSize">Examples per training batch (0: not checked): a batch of one must not reach a BatchNorm as one value per channel.</param>
+    /// <param name="config">
+    /// The training settings: <c>loss</c> (bce needs a one-logit head and two classes); <c>batch_size</c>, with the
+    /// freezing that decides which BatchNorm layers train (a batch of one must not reach a training BatchNorm as one
+    /// value per channel).
+    /// </param>
     public static void Run(
-        nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation,
-        FineTuning.Config.LossKind loss = FineTuning.Config.LossKind.CrossEntropy, int batchSize = 0)
+        nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, LabeledTensors validation, FineTuneConfig config)
     {
+        FineTuning.Config.LossKind loss = config.Loss;
         if (train.Images.dim() != 4)
         {
             throw new RuleConfigException($"data: images must be [N, C, H, W], but the training set's are {Shape(train.Images, 0)}");
@@ -37,7 +41,7 @@ internal static class BatchCheck
         }
 
         long outputs = Outputs(model, modelName, train.Images);
-        BatchOfOne(model, modelName, train, batchSize);
+        BatchOfOne(model, modelName, train, config);
         long classes = Math.Max(train.ClassCount, Math.Max(LargestLabel(train), LargestLabel(validation)) + 1);
         if (loss == FineTuning.Config.LossKind.Bce)
         {
@@ -101,20 +105,24 @@ internal static class BatchCheck
     /// BatchNorm1d a [1, C] input): refuse it before training, naming the layer and a batch size that avoids it.
     /// One example goes through the model with its BatchNorm layers alone in training mode (so nothing else, such as
     /// dropout, draws random numbers), without gradients; a layer whose running variance turns NaN is the one, and
-    /// every layer's running statistics are put back bit for bit.
+    /// every layer's running statistics are put back bit for bit. A layer that stays in eval mode through every epoch
+    /// (frozen, and not released by <c>unfreeze</c>, under <c>frozen_bn: eval</c>) uses its running statistics and is
+    /// not checked, as PyTorch would accept it.
     /// </summary>
-    private static void BatchOfOne(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, int batchSize)
+    private static void BatchOfOne(nn.Module<Tensor, Tensor> model, string modelName, LabeledTensors train, FineTuneConfig config)
     {
         long count = train.Count;
+        int batchSize = config.BatchSize;
         if (batchSize <= 0 || (batchSize > 1 && count % batchSize != 1 && count != 1))
         {
             return;
         }
 
+        IReadOnlySet<string> evalThroughout = new TrainableParameters(model, config).BatchNormsInEvalThroughout();
         (string Name, TorchSharp.Modules.BatchNorm Norm)[] norms =
         [
             .. model.named_modules()
-                .Where(m => m.module is TorchSharp.Modules.BatchNorm { running_mean: not null, running_var: not null })
+                .Where(m => m.module is TorchSharp.Modules.BatchNorm { running_mean: not null, running_var: not null } && !evalThroughout.Contains(m.name))
                 .Select(m => (m.name, (TorchSharp.Modules.BatchNorm)m.module)),
         ];
         if (norms.Length == 0)

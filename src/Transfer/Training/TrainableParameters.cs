@@ -58,6 +58,31 @@ internal sealed class TrainableParameters
             Source = Source,
         };
 
+    /// <summary>
+    /// The BatchNorm layers <see cref="EnterTraining"/> keeps in eval mode in every epoch: under <c>frozen_bn: eval</c>,
+    /// those with parameters of their own, all frozen even in the last epoch (the frozen set only shrinks).
+    /// </summary>
+    public IReadOnlySet<string> BatchNormsInEvalThroughout()
+    {
+        HashSet<string> names = new(StringComparer.Ordinal);
+        if (_config.FrozenBn == FrozenBatchNorm.Train)
+        {
+            return names;
+        }
+
+        int last = Math.Max(_config.Epochs, 1);
+        foreach ((string name, Module module) in _model.named_modules())
+        {
+            string[] own = [.. module.named_parameters(recurse: false).Select(p => name.Length == 0 ? p.name : $"{name}.{p.name}")];
+            if (TrainMode.IsBatchNorm(module) && own.Length > 0 && own.All(p => IsFrozen(p, last)))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
+    }
+
     /// <summary>Puts the model in train mode, frozen BatchNorm layers in eval mode per <c>frozen_bn</c>.</summary>
     public void EnterTraining() => TrainMode.Enter(_model, _config.FrozenBn);
 

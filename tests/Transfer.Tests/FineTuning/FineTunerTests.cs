@@ -226,11 +226,37 @@ public sealed class FineTunerTests : TinyRunTests
         Assert.All(FineTuner.Train(model, train, ValSet, Config(1) with { BatchSize = 31 }, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
         using var conv = TinyRun.Model();
         Dictionary<string, byte[]> before = TinyRun.State(conv);
-        BatchCheck.Run(conv, "TinyRun", train, ValSet, batchSize: 32);
+        BatchCheck.Run(conv, "TinyRun", train, ValSet, Config(1) with { BatchSize = 32 });
         Dictionary<string, byte[]> after = TinyRun.State(conv);
         Assert.Contains("conv.1.num_batches_tracked", after.Keys);
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), $"{kv.Key} changed"));
         Assert.True(conv.training);
+    }
+
+    [Fact]
+    public void A_batch_of_one_trains_when_the_batchnorm_stays_frozen_in_eval_mode_and_is_refused_once_an_unfreeze_releases_it()
+    {
+        // The last batch holds one example. A frozen BatchNorm1d under frozen_bn: eval normalises with its running
+        // statistics, which PyTorch accepts for a batch of one: the run trains and the layer's statistics stay as loaded.
+        using LabeledTensors train = TinyRun.Data(33, 1);
+        using nn.Module<Tensor, Tensor> model = nn.Sequential(
+            ("fc", nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 4))));
+        Dictionary<string, byte[]> before = TinyRun.State(model);
+        FineTuneConfig frozen = Config(2) with { Freeze = ["fc.1.*", "fc.2.*"] };
+        Assert.All(FineTuner.Train(model, train, ValSet, frozen, 5, new FineTuneOptions { OutDir = TinyRun.TempDir() }).History, h => Assert.False(double.IsNaN(h.ValLoss)));
+        Dictionary<string, byte[]> after = TinyRun.State(model);
+        Assert.All(new[] { "fc.2.running_mean", "fc.2.running_var", "fc.2.num_batches_tracked" }, k => Assert.Equal(before[k], after[k]));
+
+        // Released in the second epoch, it would train on the batch of one: refused before training, as without freezing.
+        string released = TinyRun.TempDir();
+        var e = Assert.Throws<RuleConfigException>(() => FineTuner.Train(model, train, ValSet,
+            frozen with { Unfreeze = [new UnfreezeConfig(2, "fc.2.*", 1e-3)] }, 5, new FineTuneOptions { OutDir = released }));
+        Assert.StartsWith("finetune.batch_size: the last training batch holds 1 example (33 = 1 × 32 + 1), and Sequential's BatchNorm 'fc.2' would then see one value per channel", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(released));
+
+        // frozen_bn: train keeps frozen BatchNorm layers in training mode: refused too.
+        Assert.Throws<RuleConfigException>(() => FineTuner.Train(model, train, ValSet,
+            frozen with { FrozenBn = FrozenBatchNorm.Train }, 5, new FineTuneOptions { OutDir = released }));
     }
 
     [Fact]
