@@ -82,11 +82,16 @@ internal static class RunCommand
 
     /// <summary>
     /// <c>--print-config</c>: the config as the run would use it (read and validated as <c>transfer run</c> reads
-    /// it, defaults filled in, <c>--set</c> applied, paths absolute), in the YAML the run writes to its
-    /// <c>config.yaml</c>; nothing is run or written.
+    /// it, defaults filled in, <c>--set</c> applied, paths absolute; a user assembly's model type and constructor
+    /// arguments checked without running its code), in the YAML the run writes to its <c>config.yaml</c>; nothing
+    /// is run or written.
     /// </summary>
-    internal static string PrintConfig(string configPath, IReadOnlyList<string> overrides) =>
-        ResolvedConfig.Yaml(RunConfigReader.Load(configPath, overrides));
+    internal static string PrintConfig(string configPath, IReadOnlyList<string> overrides)
+    {
+        RunConfig config = RunConfigReader.Load(configPath, overrides);
+        RunValidator.ThrowIfAny([.. RunValidator.TargetAssembly(config)]);
+        return ResolvedConfig.Yaml(config);
+    }
 
     /// <summary>The command line that continues this run, each argument quoted for a POSIX shell when needed.</summary>
     internal static string ResumeCommand(string configPath, string output, IReadOnlyList<string> sets, int? threads)

@@ -136,6 +136,25 @@ internal static class RunValidator
         }
     }
 
+    /// <summary>
+    /// A user assembly's model (<c>target.model: { assembly, type, args }</c>) names a file, a module type and a
+    /// constructor its arguments fit, as the run would report them (key <c>target</c>); its code is not run.
+    /// </summary>
+    public static IEnumerable<RunProblem> TargetAssembly(RunConfig config)
+    {
+        string? problem = null;
+        try
+        {
+            config.Target.Assembly?.Check();
+        }
+        catch (ModelConfigException e)
+        {
+            problem = e.Message;
+        }
+
+        return problem is null ? [] : [new RunProblem("target", problem)];
+    }
+
     /// <summary>The device name is known and, when it asks for CUDA, this machine has it.</summary>
     public static IEnumerable<RunProblem> Device(string device)
     {

@@ -23,6 +23,10 @@ public sealed record AssemblyModel(string AssemblyPath, string TypeName, IReadOn
     /// </exception>
     public torch.nn.Module Create() => ModuleFactory.Create(this);
 
+    /// <summary>Checks what <see cref="Create"/> would refuse, short of running the constructor (no user code runs).</summary>
+    /// <exception cref="ModelConfigException">As <see cref="Create"/>, except for a constructor that throws.</exception>
+    internal void Check() => ModuleFactory.Check(this);
+
     /// <summary>The type name, as reports show the model.</summary>
     public override string ToString() => TypeName;
 }

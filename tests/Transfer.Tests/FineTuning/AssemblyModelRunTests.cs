@@ -78,6 +78,18 @@ public sealed class AssemblyModelRunTests
             $"error: target: Model type MyNamespace.TinyNet in {UserModelsAssembly.Path} has no constructor argument 'hiden'; did you mean 'hidden'? arguments: classes, hidden, inputs.\n",
             stderr);
         Assert.False(Directory.Exists(output));
+
+        // --print-config refuses it in the same line (the constructor is picked, not run), and a misspelt type too.
+        Assert.Equal((2, string.Empty, stderr), CliProcess.Run("run", config, "--print-config"));
+        File.WriteAllText(config, File.ReadAllText(config).Replace("hiden", "hidden", StringComparison.Ordinal));
+        (int printCode, string printed, string printErr) = CliProcess.Run("run", config, "--print-config");
+        Assert.True(printCode == 0, printErr);
+        Assert.Contains("    type: 'MyNamespace.TinyNet'\n", printed);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("type: MyNamespace.TinyNet", "type: MyNamespace.TinyNte", StringComparison.Ordinal));
+        Assert.Equal(
+            (2, string.Empty, $"error: target: Model assembly {UserModelsAssembly.Path} has no type 'MyNamespace.TinyNte'; did you mean 'MyNamespace.TinyNet'? (module types: MyNamespace.ArgumentsNet, MyNamespace.GainNet, MyNamespace.HiddenNet, MyNamespace.StemNet, MyNamespace.ThrowingNet, MyNamespace.TinyNet, MyNamespace.TwoWayNet).\n"),
+            CliProcess.Run("run", config, "--print-config"));
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]

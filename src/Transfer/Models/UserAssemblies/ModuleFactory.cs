@@ -12,6 +12,16 @@ namespace Transfer.Models.UserAssemblies;
 /// </summary>
 internal static class ModuleFactory
 {
+    /// <summary>
+    /// Everything <see cref="Create"/> checks before it runs the user's code: the file, the type and the constructor
+    /// the arguments pick (converted to its parameter types). Nothing of the assembly runs.
+    /// </summary>
+    public static void Check(AssemblyModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _ = ConstructorChoice.Pick(FindType(model.AssemblyPath, model.TypeName), model.Arguments, model.AssemblyPath);
+    }
+
     public static torch.nn.Module Create(AssemblyModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
