@@ -66,9 +66,16 @@ internal static class RunCommand
                     return CommandErrors.BadInput;
                 }
 
-                return Execute(
+                int code = Execute(
                     configPath, output, overrides, parse.GetValue(resume), parse.GetValue(force), parse.GetValue(quiet),
                     parse.GetValue(logFormat) == "json", signals.Token);
+                if (signals.Name is { } late)
+                {
+                    // Training had ended (the stop is checked before each batch), so the run wrote all its outputs.
+                    Console.Error.WriteLine($"{late}: came after the last training batch, so the run finished; its outputs are complete");
+                }
+
+                return code;
             }
             catch (TrainingInterruptedException)
             {

@@ -123,6 +123,20 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Sigint_after_the_last_training_batch_lets_the_run_finish_and_says_so()
+    {
+        string stopped = Path.Combine(_out, "late");
+        (int code, string output, string err) = await CliStops.StopAt(
+            "INT", epoch: 2, batch: 5, null, "run", Config, "--out", stopped, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]");
+
+        Assert.True(code == 0, err);
+        Assert.Equal("SIGINT: came after the last training batch, so the run finished; its outputs are complete", err.TrimEnd('\n').Split('\n')[^1]);
+        Assert.EndsWith($"outputs: {stopped}\n", output);
+        Assert.True(File.Exists(Path.Combine(stopped, "final.safetensors")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Length);
+    }
+
+    [Fact]
     public void Redirected_output_has_results_on_stdout_logs_on_stderr_and_no_escape_codes_and_quiet_logs_nothing()
     {
         string out1 = Path.Combine(_out, "loud");
