@@ -72,7 +72,7 @@ internal static class RunCommand
                 if (signals.Name is { } late)
                 {
                     // Training had ended (the stop is checked before each batch), so the run wrote all its outputs.
-                    Console.Error.WriteLine($"{late}: came after the last training batch, so the run finished; its outputs are complete");
+                    Console.Error.WriteLine($"{late}: arrived when no training batch was left to stop before, so the run finished; its outputs are complete");
                 }
 
                 return code;

@@ -130,7 +130,7 @@ public sealed class RunCommandTests : IDisposable
             "INT", epoch: 2, batch: 5, null, "run", Config, "--out", stopped, "--set", "finetune.epochs=2", "--set", "finetune.unfreeze=[]");
 
         Assert.True(code == 0, err);
-        Assert.Equal("SIGINT: came after the last training batch, so the run finished; its outputs are complete", err.TrimEnd('\n').Split('\n')[^1]);
+        Assert.Equal("SIGINT: arrived when no training batch was left to stop before, so the run finished; its outputs are complete", err.TrimEnd('\n').Split('\n')[^1]);
         Assert.EndsWith($"outputs: {stopped}\n", output);
         Assert.True(File.Exists(Path.Combine(stopped, "final.safetensors")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(stopped, "metrics.csv")).Length);
