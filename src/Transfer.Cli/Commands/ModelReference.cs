@@ -17,9 +17,8 @@ internal static class ModelReference
     /// <param name="target">A checkpoint file or a model reference.</param>
     /// <param name="optionPairs">The <c>key=value</c> model options.</param>
     /// <param name="initSeed">
-    /// For a model, the seed its parameters are drawn from (<see cref="SeededInit"/>, from a private generator),
-    /// so the values targets keep do not depend on torch's process-wide generator; null leaves the
-    /// constructor's values. A user's module with layers <see cref="SeededInit"/> does not know keeps them.
+    /// For a model, the seed its parameters are drawn from (<see cref="StateDictSide.OfNewModel"/>); null leaves the
+    /// constructor's values.
     /// </param>
     public static StateDictSide OpenTarget(string target, IReadOnlyList<string> optionPairs, long? initSeed = null)
     {
@@ -34,12 +33,7 @@ internal static class ModelReference
         if (IsAssemblyFile(target) || AssemblyReference(target) is not null || ModelRegistry.Names.Contains(target, StringComparer.OrdinalIgnoreCase))
         {
             torch.nn.Module model = Create(target, options, OptionName);
-            if (initSeed is long seed)
-            {
-                Initialize(model, seed, builtIn: ModelRegistry.Names.Contains(target, StringComparer.OrdinalIgnoreCase));
-            }
-
-            return StateDictSide.OfModel(model, target);
+            return initSeed is long seed ? StateDictSide.OfNewModel(model, target, seed) : StateDictSide.OfModel(model, target);
         }
 
         return StateDictSide.Open(target); // neither a file nor a model: its one-line "no such file" error
@@ -59,18 +53,6 @@ internal static class ModelReference
         }
 
         return ModelRegistry.Create(model, options);
-    }
-
-    private static void Initialize(torch.nn.Module model, long seed, bool builtIn)
-    {
-        try
-        {
-            SeededInit.Apply(model, seed);
-        }
-        catch (ArgumentException) when (!builtIn)
-        {
-            // A user's layer SeededInit does not know: the model keeps what its constructor drew (README, apply).
-        }
     }
 
     /// <summary><c>(path, type)</c> for <c>path.dll:Type</c> (split at the last colon), else null.</summary>

@@ -82,6 +82,31 @@ public sealed class StateDictSide : IDisposable
         return new StateDictSide(label, model);
     }
 
+    /// <summary>
+    /// A freshly built model as a transfer's target, its parameters first drawn from <paramref name="initSeed"/>
+    /// (<see cref="SeededInit"/>, through a private generator), so the values a transfer keeps are the seed's alone,
+    /// not whatever torch's process-wide generator gave the constructor. A model with a layer
+    /// <see cref="SeededInit"/> cannot initialise keeps every value its constructor drew. The side owns the model.
+    /// </summary>
+    /// <param name="model">The new model.</param>
+    /// <param name="label">The name reports give the model.</param>
+    /// <param name="initSeed">The seed its parameters are drawn from (a plan's <c>seed</c>).</param>
+    public static StateDictSide OfNewModel(torch.nn.Module model, string label, long initSeed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        try
+        {
+            SeededInit.Apply(model, initSeed);
+        }
+        catch (ArgumentException)
+        {
+            // A layer SeededInit does not know: nothing was changed, the constructor's values stand (README, apply).
+        }
+
+        return OfModel(model, label);
+    }
+
     /// <summary>Opens a file that must exist (a transfer's source is always a checkpoint).</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="stateDictKey">For a PyTorch checkpoint dict, the key holding the state dict; null finds it.</param>
