@@ -41,6 +41,20 @@ public sealed class TensorBoardLogTests() : TinyRunTests(tensorBoard: true)
         ];
     }
 
+    /// <summary>The config run uninterrupted into whole/, and again into split/ stopped after batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
+    private (string Whole, string Split) WholeAndStopped(FineTuneConfig config, int epoch, int batch)
+    {
+        string whole = Path.Combine(Out, "whole");
+        using (var model = TinyRun.Model())
+        {
+            Run(model, config, whole);
+        }
+
+        string split = Path.Combine(Out, "split");
+        RunUntil(config, split, epoch, batch);
+        return (whole, split);
+    }
+
     private static string[] EventFiles(string outDir) =>
         Directory.GetFiles(Path.Combine(outDir, "tensorboard")).Order(StringComparer.Ordinal).ToArray();
 
@@ -62,14 +76,7 @@ public sealed class TensorBoardLogTests() : TinyRunTests(tensorBoard: true)
     public void A_run_stopped_mid_epoch_and_resumed_writes_each_epoch_once_across_its_two_event_files()
     {
         FineTuneConfig config = StepConfig(5);
-        string whole = Path.Combine(Out, "whole");
-        using (var model = TinyRun.Model())
-        {
-            Run(model, config, whole);
-        }
-
-        string split = Path.Combine(Out, "split");
-        RunUntil(config, split, epoch: 4, batch: 2);
+        (string whole, string split) = WholeAndStopped(config, epoch: 4, batch: 2);
 
         // Epoch 3 was never checkpointed on its own (every: 2), only with the interruption in epoch 4.
         (_, IReadOnlyList<EventScalar> before) = TfEventFile.Read(Assert.Single(EventFiles(split)));
@@ -92,15 +99,8 @@ public sealed class TensorBoardLogTests() : TinyRunTests(tensorBoard: true)
     {
         // Three groups from epoch 3 on: default, conv.* and the unfreeze.
         FineTuneConfig config = StepConfig(4) with { Freeze = ["fc.3.*"], Unfreeze = [new UnfreezeConfig(3, "fc.3.*", 0.02)] };
-        string whole = Path.Combine(Out, "whole");
-        using (var model = TinyRun.Model())
-        {
-            Run(model, config, whole);
-        }
-
         // Killed in epoch 3 after its checkpoint: epochs 1 and 2 are committed (and one unfreeze group added since).
-        string split = Path.Combine(Out, "split");
-        RunUntil(config, split, epoch: 3, batch: 2);
+        (string whole, string split) = WholeAndStopped(config, epoch: 3, batch: 2);
 
         // As if the process had died right after committing, before writing the events of epochs 1 and 2.
         foreach (string file in EventFiles(split))
@@ -124,14 +124,7 @@ public sealed class TensorBoardLogTests() : TinyRunTests(tensorBoard: true)
     public void A_resume_after_a_kill_inside_an_epochs_scalars_writes_just_the_missing_ones()
     {
         FineTuneConfig config = StepConfig(5);
-        string whole = Path.Combine(Out, "whole");
-        using (var model = TinyRun.Model())
-        {
-            Run(model, config, whole);
-        }
-
-        string split = Path.Combine(Out, "split");
-        RunUntil(config, split, epoch: 4, batch: 2);
+        (string whole, string split) = WholeAndStopped(config, epoch: 4, batch: 2);
 
         // As if killed while writing epoch 3's scalars: its two rates are missing and a third of a record is left.
         string file = Assert.Single(EventFiles(split));

@@ -105,9 +105,7 @@ internal static class ShardSetCommit
             string backup = Path.Combine(Path.GetDirectoryName(shard) ?? folder, $".{Path.GetFileName(shard)}.{Guid.NewGuid():N}{BackupExtension}");
             if (!HardLink.TryCreate(shard, backup))
             {
-                backups.ForEach(AtomicFile.TryDelete);
-                backups.Clear();
-                return false;
+                return Undo(backups);
             }
 
             backups.Add(backup);
@@ -132,8 +130,13 @@ internal static class ShardSetCommit
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or ArgumentException)
         {
-            backups.ForEach(AtomicFile.TryDelete);
-            backups.Clear();
+            return Undo(backups);
+        }
+
+        static bool Undo(List<string> made)
+        {
+            made.ForEach(AtomicFile.TryDelete);
+            made.Clear();
             return false;
         }
     }
